@@ -32,6 +32,8 @@ export interface DatasetLocation {
   readonly record?: number;
   /** 1-based physical line in the file, where the format has lines. */
   readonly line?: number;
+  /** 1-based spreadsheet row, for XLSX files. */
+  readonly row?: number;
   /** Field (column, JSON key) concerned. */
   readonly field?: string;
 }
@@ -41,6 +43,7 @@ export function formatLocation(loc: DatasetLocation): string {
   let s = loc.file;
   if (loc.record !== undefined) s += `, record ${loc.record}`;
   if (loc.line !== undefined) s += loc.record !== undefined ? ` (line ${loc.line})` : `, line ${loc.line}`;
+  if (loc.row !== undefined) s += loc.record !== undefined ? ` (sheet row ${loc.row})` : `, sheet row ${loc.row}`;
   if (loc.field !== undefined) s += `, field '${loc.field}'`;
   return s;
 }

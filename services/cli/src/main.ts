@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/** The `clue` command: wires the subcommands and maps errors to exit codes. */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ClueError } from '@clue/tasks';
+import { registerPrompts } from './commands/prompts.js';
+import { registerScore } from './commands/score.js';
+import { registerModels } from './commands/models.js';
+import { registerGenData } from './commands/gen-data.js';
+import { registerIcd10 } from './commands/icd10.js';
+import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
+
+async function main(): Promise<void> {
+  let y = yargs(hideBin(process.argv))
+    .scriptName('clue')
+    .usage('$0 <command> [options]')
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`clue: ${msg}\nRun 'clue --help' for usage.\n`);
+      process.exit(EXIT_USAGE);
+    });
+  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10]) y = register(y);
+  await y.help().parseAsync();
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ClueError) {
+    process.stderr.write(`clue: ${e.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(`clue: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(EXIT_FAILURE);
+});
