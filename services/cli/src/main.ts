@@ -10,8 +10,21 @@ import { registerGenData } from './commands/gen-data.js';
 import { registerIcd10 } from './commands/icd10.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 
+/** `--input -` means stdin; yargs would take a lone "-" for a positional, so bind it to its flag. */
+function bindDashValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('--') && !a.includes('=') && args[i + 1] === '-') {
+      out.push(`${a}=-`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
-  let y = yargs(hideBin(process.argv))
+  let y = yargs(bindDashValues(hideBin(process.argv)))
     .scriptName('clue')
     .usage('$0 <command> [options]')
     .strict()

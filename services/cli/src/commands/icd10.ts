@@ -48,7 +48,7 @@ async function fetchTable(a: FetchArgs): Promise<void> {
     throw new ClueError('INVALID_ARGUMENT', `cannot download ${url}: ${(e as Error).message}`);
   }
   if (!res.ok) throw new ClueError('INVALID_ARGUMENT', `cannot download ${url}: HTTP ${res.status}`);
-  let bytes = new Uint8Array(await res.arrayBuffer());
+  let bytes: Uint8Array = new Uint8Array(await res.arrayBuffer());
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) bytes = extractFromZip(bytes, url);
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.part`;

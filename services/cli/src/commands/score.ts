@@ -75,8 +75,9 @@ function scoreLongHealthLine(l: InputLine, file: string): MetricValues {
 async function runScore(a: ScoreArgs): Promise<void> {
   const task: TaskId = parseTaskId(a.task);
   const mode: AggregationMode = a['clue-compat'] ? 'clue' : 'exact';
-  const lines = parseJsonLines(readInput(a.input), a.input);
-  if (lines.length === 0) throw new ClueError('INVALID_ARGUMENT', `${a.input}: no input lines`);
+  const file = a.input === '-' ? 'stdin' : a.input;
+  const lines = parseJsonLines(readInput(a.input), file);
+  if (lines.length === 0) throw new ClueError('INVALID_ARGUMENT', `${file}: no input lines`);
 
   let icd10: Icd10Table | undefined;
   if (task === 'medisumcode') {
@@ -93,9 +94,9 @@ async function runScore(a: ScoreArgs): Promise<void> {
 
   // Check and score everything before printing anything.
   const results: MetricValues[] = lines.map((l) => {
-    if (task === 'longhealth') return scoreLongHealthLine(l, a.input);
-    const prediction = stringField(l, 'prediction', a.input);
-    const reference = stringField(l, 'reference', a.input);
+    if (task === 'longhealth') return scoreLongHealthLine(l, file);
+    const prediction = stringField(l, 'prediction', file);
+    const reference = stringField(l, 'reference', file);
     return scoreSample(task, prediction, reference, icd10 ? { icd10 } : {});
   });
   await writeLines(results.map(pyJsonLine));
@@ -121,9 +122,9 @@ function printSummary(task: TaskId, results: MetricValues[], mode: AggregationMo
       summary.push(`  ${k.padEnd(14)} ${v.text}`);
     }
   }
-  for (const key of METRIC_KEYS[task]) {
-    const family = MODEL_METRICS[key];
-    if (family) summary.push(`  ${key.padEnd(14)} ${NOT_COMPUTED_REASONS[family]}`);
+  for (const family of ['bertscore', 'umls'] as const) {
+    const keys = METRIC_KEYS[task].filter((k) => MODEL_METRICS[k] === family);
+    if (keys.length) summary.push(`  ${keys.join(', ')}: ${NOT_COMPUTED_REASONS[family]}`);
   }
   const ts = taskScore(task, means);
   if (ts.score !== null) {

@@ -76,5 +76,17 @@ export function loadJsonRecords(bytes: Uint8Array, file: string): LoadedRecords 
   const text = decodeUtf8(bytes, file);
   const first = /[^\s\ufeff]/.exec(text)?.[0];
   if (first === undefined) throw new DatasetError({ file }, 'empty file: no records');
-  return first === '[' ? loadJsonArray(bytes, file) : loadJsonLines(bytes, file);
+  if (first === '[') return loadJsonArray(bytes, file);
+  try {
+    return loadJsonLines(bytes, file);
+  } catch (e) {
+    // A pretty-printed JSON object is neither form: say so rather than report a JSONL syntax error.
+    let whole: PyValue | undefined;
+    try {
+      whole = parsePyJson(text.replace(/^\ufeff/, ''));
+    } catch {
+      throw e;
+    }
+    throw new DatasetError({ file }, `must be a JSON array of objects or JSONL (one object per line), found one ${pyTypeName(whole)} spanning several lines`);
+  }
 }

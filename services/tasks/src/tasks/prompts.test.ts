@@ -133,8 +133,8 @@ test('bad records name the file, record and field', () => {
   );
   const empty = write('empty-summary.csv', 'Subjectives,Assessment,Summary\r\na,b,c\r\nd,e,\r\n');
   assert.throws(() => buildTaskPrompts(getShortTask('problemsummary'), empty.bytes, empty.path), /record 2 \(line 3\), field 'Summary': empty Summary/);
-  const notArray = write('obj.json', '{"a": 1}');
-  assert.throws(() => buildTaskPrompts(getShortTask('medisumcode'), notArray.bytes, notArray.path), /JSON array/);
+  const notArray = write('obj.json', '{\n  "a": 1\n}\n');
+  assert.throws(() => buildTaskPrompts(getShortTask('medisumcode'), notArray.bytes, notArray.path), /must be a JSON array of objects or JSONL/);
   const broken = write('broken.json', '[{"text": "x", "icd_codes": [}]');
   assert.throws(() => buildTaskPrompts(getShortTask('medisumcode'), broken.bytes, broken.path), /broken\.json.*invalid JSON/);
   const codes = write('codes.json', '[{"text": "x", "icd_codes": [{"code": 5}]}, {"text": "y", "icd_codes": []}]');

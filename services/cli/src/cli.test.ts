@@ -1,0 +1,160 @@
+/** The built `clue` command, run as a real process. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+
+const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'clue-cli-'));
+const data = join(dir, 'data');
+
+function clue(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, CLUE_ICD10_TABLE: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+before(() => {
+  const r = clue(['gen-data', '--out', data, '--samples', '12', '--seed', '3']);
+  assert.equal(r.code, 0, r.err);
+});
+
+const files: Record<string, string> = {
+  mednli: 'mli_test_v1.jsonl',
+  meqsum: 'MeQSum_ACL2019_BenAbacha_Demner-Fushman.xlsx',
+  problemsummary: 'BioNLP2023-1A-Test.csv',
+  medisumqa: 'MeDiSumQA.json',
+  medisumcode: 'MeDiSumCode.json',
+};
+
+for (const [task, file] of Object.entries(files)) {
+  test(`prompts --task ${task} prints one JSONL line per scored sample`, () => {
+    const r = clue(['prompts', '--task', task, '--data', join(data, file)]);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { index: number; messages: { role: string; content: string }[]; reference: string });
+    assert.equal(lines.length, 12);
+    lines.forEach((l, i) => {
+      assert.deepEqual(Object.keys(l), ['index', 'messages', 'reference']);
+      assert.equal(l.index, i);
+      assert.equal(l.messages[0]!.role, 'system');
+      assert.equal(l.messages.at(-1)!.role, 'user');
+      assert.equal(typeof l.reference, 'string');
+    });
+    const limited = clue(['prompts', '--task', task, '--data', join(data, file), '--limit', '2']);
+    assert.equal(limited.out.trimEnd().split('\n').length, 2);
+  });
+}
+
+test('prompts for LongHealth lists tasks 1, 2 and 3', () => {
+  const r = clue(['prompts', '--task', 'longhealth', '--data', join(data, 'benchmark_v5.json'), '--max-model-len', '4096']);
+  assert.equal(r.code, 0, r.err);
+  const tasks = new Set(r.out.trimEnd().split('\n').map((l) => (JSON.parse(l) as { task: number }).task));
+  assert.deepEqual([...tasks].sort(), [1, 2, 3]);
+});
+
+test('score prints per-line metrics with Python number formatting and a summary on stderr', () => {
+  const input = ['{"prediction": "What causes vertigo?", "reference": "What causes vertigo in adults?"}', '{"prediction": "", "reference": "x"}'].join('\n');
+  const r = clue(['score', '--task', 'meqsum', '--input', '-'], input);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.out.trimEnd().split('\n'), [
+    '{"ROUGE_L": 0.7499999999999999, "ROUGE1": 0.7499999999999999, "ROUGE2": 0.6666666666666666}',
+    '{"ROUGE_L": 0.0, "ROUGE1": 0.0, "ROUGE2": 0.0}',
+  ]);
+  assert.match(r.err, /2 samples/);
+  assert.match(r.err, /BERT_F1: not computed/);
+});
+
+test('score --clue-compat reproduces the first-sample quirk for MedNLI', () => {
+  const input = '{"prediction": "ENTAILMENT", "reference": "entailment"}\n{"prediction": "NEUTRAL", "reference": "contradiction"}\n';
+  const exact = clue(['score', '--task', 'mednli', '--input', '-'], input);
+  assert.match(exact.err, /ACCURACY\s+0\.5\b/);
+  const compat = clue(['score', '--task', 'mednli', '--input', '-', '--clue-compat'], input);
+  assert.match(compat.err, /ACCURACY\s+0\.6666666666666666/);
+});
+
+test('score medisumcode uses the given ICD-10 table', () => {
+  const table = join(dir, 'codes.txt');
+  writeFileSync(table, 'E119    Type 2 diabetes mellitus without complications\nI10     Essential (primary) hypertension\n');
+  const r = clue(['score', '--task', 'medisumcode', '--input', '-', '--icd10-table', table], '{"prediction": "ICD-10 Codes: E11.9, N17.9", "reference": "E119"}\n');
+  assert.equal(r.code, 0, r.err);
+  const v = JSON.parse(r.out) as Record<string, number>;
+  assert.equal(v['VALID CODES'], 0.5);
+  assert.equal(v['ICD EM P'], 0.5);
+  assert.equal(v['ICD EM R'], 1);
+});
+
+test('bad input exits 2 with a message naming what is wrong, and prints no partial output', () => {
+  const bad = clue(['score', '--task', 'meqsum', '--input', '-'], '{"prediction": "a", "reference": "b"}\n{"prediction": 3, "reference": "b"}\n');
+  assert.equal(bad.code, 2);
+  assert.equal(bad.out, '');
+  assert.match(bad.err, /stdin, line 2, field 'prediction'/);
+  const task = clue(['prompts', '--task', 'nope', '--data', 'x']);
+  assert.equal(task.code, 2);
+  assert.match(task.err, /unknown task 'nope'/);
+  const missing = clue(['prompts', '--task', 'mednli', '--data', join(dir, 'absent.jsonl')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /absent\.jsonl: cannot read dataset file: no such file/);
+  const flag = clue(['prompts', '--task', 'mednli', '--data', join(data, files['mednli']!), '--bogus']);
+  assert.equal(flag.code, 2);
+  assert.match(flag.err, /Unknown argument: bogus/);
+  const limit = clue(['prompts', '--task', 'mednli', '--data', join(data, files['mednli']!), '--limit', '-1']);
+  assert.equal(limit.code, 2);
+  assert.match(limit.err, /--limit/);
+  const corrupt = join(dir, 'corrupt.xlsx');
+  writeFileSync(corrupt, 'not a zip');
+  const x = clue(['prompts', '--task', 'meqsum', '--data', corrupt]);
+  assert.equal(x.code, 2);
+  assert.match(x.err, /corrupt\.xlsx/);
+});
+
+test('models lists both presets', () => {
+  const v3 = clue(['models', '--preset', 'clue-v3', '--format', 'json']);
+  assert.equal(v3.code, 0, v3.err);
+  assert.equal(v3.out.trimEnd().split('\n').length, 25);
+  const bad = clue(['models', '--preset', 'clue-v9']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /clue-v3/);
+});
+
+let server: Server | undefined;
+after(() => server?.close());
+
+test('icd10 fetch downloads, validates and stores a table (loopback server)', async () => {
+  const order = ['00001 A00     0 Cholera                                                      Cholera', '00002 A000    1 Cholera due to Vibrio cholerae 01, biovar cholerae           Cholera due to Vibrio cholerae 01, biovar cholerae'].join('\n') + '\n';
+  server = createServer((req, res) => {
+    if (req.url === '/order.txt') res.end(order);
+    else if (req.url === '/junk.txt') res.end('<html>not a table</html>');
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const out = join(dir, 'icd', 'table.txt');
+  const run = (url: string) =>
+    new Promise<{ code: number | null; err: string }>((resolve) => {
+      // spawnSync would block the event loop that serves the download.
+      import('node:child_process').then(({ spawn }) => {
+        const p = spawn(process.execPath, [MAIN, 'icd10', 'fetch', '--url', url, '--out', out]);
+        let err = '';
+        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        p.on('close', (code) => resolve({ code, err }));
+      });
+    });
+  const ok = await run(`${base}/order.txt`);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.err, /stored 2 ICD-10-CM codes/);
+  assert.equal(readFileSync(out, 'utf8'), order);
+  const junk = await run(`${base}/junk.txt`);
+  assert.equal(junk.code, 2);
+  assert.equal(readFileSync(out, 'utf8'), order, 'a bad download must not replace the stored table');
+  const missing = await run(`${base}/missing.txt`);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /HTTP 404/);
+  assert.ok(existsSync(out));
+});

@@ -1,0 +1,3 @@
+/** The model catalog: model data and lookup (`catalog.ts`) and GPU memory / tensor-parallel planning (`gpu.ts`). */
+export * from './catalog.js';
+export * from './gpu.js';

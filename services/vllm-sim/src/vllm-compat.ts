@@ -1,0 +1,302 @@
+/**
+ * Everything that depends on the vLLM release the simulator imitates, in one place: the version
+ * string, error texts, start-up log lines, metric names and bucket boundaries.
+ *
+ * Pinned release: **vLLM 0.11.0** (V1 engine, OpenAI-compatible server). Facts come from
+ * /work/shared/reference/vllm.md plus issue reports of 0.10/0.11-era servers:
+ * - errors use the nested shape `{"error": {message, type, param, code}}` (0.10.2+);
+ * - chat pre-processing errors are reported as `f"{e} {e.__cause__}"`, so a plain ValueError ends in
+ *   " None" and a Jinja error re-raised by vLLM's `apply_hf_chat_template` repeats its text;
+ * - the prompt-length messages are the `_validate_input` texts of about 0.10–0.13;
+ * - the readiness marker is `Starting vLLM API server 0 on http://...` (about 0.9–0.11);
+ * - `vllm:gpu_cache_usage_perc` is gone (hidden since 0.10), `vllm:time_per_output_token_seconds`
+ *   is deprecated but still shown in 0.11 next to `vllm:inter_token_latency_seconds`.
+ */
+
+/** The vLLM version reported by `--version` and `GET /version`. */
+export const VLLM_VERSION = '0.11.0';
+
+/** The model `vllm serve` uses when no model is named (EngineArgs default of this era). */
+export const DEFAULT_MODEL = 'Qwen/Qwen3-0.6B';
+
+/** KV-cache block size in tokens (vLLM's CUDA default). */
+export const BLOCK_SIZE = 16;
+
+// ---------------------------------------------------------------------------------------------
+// HTTP error texts
+
+/** Body of a 401 from the API-key middleware (not the normal error shape). */
+export const UNAUTHORIZED_BODY = { error: 'Unauthorized' } as const;
+
+/** FastAPI's bodies for unknown routes and wrong methods. */
+export const NOT_FOUND_BODY = { detail: 'Not Found' } as const;
+/** FastAPI's body for a known route called with the wrong method. */
+export const METHOD_NOT_ALLOWED_BODY = { detail: 'Method Not Allowed' } as const;
+
+/** 404 text for a `model` field naming no served model. */
+export function modelNotFoundMessage(model: string): string {
+  return `The model \`${model}\` does not exist.`;
+}
+
+/** The `param` vLLM 0.11 puts in the unknown-model 404 (older builds: null). */
+export const MODEL_NOT_FOUND_PARAM = 'model';
+
+/** How chat/tokenize pre-processing errors are rendered: `f"{e} {e.__cause__}"`. */
+export function preprocessErrorMessage(message: string, cause: string | null): string {
+  return `${message} ${cause ?? 'None'}`;
+}
+
+/** ValueError raised when the tokenizer has no chat template and none was given. */
+export const NO_CHAT_TEMPLATE_MESSAGE =
+  'As of transformers v4.44, default chat template is no longer allowed, so you must provide a chat template if the tokenizer does not define one.';
+
+/** The Jinja `raise_exception` text of the Mistral/Mixtral/Llama-2 templates. */
+export const ROLES_MUST_ALTERNATE = 'Conversation roles must alternate user/assistant/user/assistant/...';
+
+/** The Mistral template's text for a role other than user/assistant. */
+export const ONLY_USER_ASSISTANT = 'Only user and assistant roles are supported!';
+
+/** Prompt alone does not fit (no max_tokens given). */
+export function promptTooLongMessage(maxModelLen: number, promptTokens: number): string {
+  return (
+    `This model's maximum context length is ${maxModelLen} tokens. However, your request has ` +
+    `${promptTokens} input tokens. Please reduce the length of the input messages.`
+  );
+}
+
+/** Prompt plus max_tokens do not fit. */
+export function maxTokensTooLargeMessage(maxTokens: number, maxModelLen: number, promptTokens: number): string {
+  return (
+    `'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ` +
+    `${maxModelLen} tokens and your request has ${promptTokens} input tokens ` +
+    `(${maxTokens} > ${maxModelLen} - ${promptTokens}).`
+  );
+}
+
+/** SamplingParams validation texts (plain ValueErrors, 400). */
+export const samplingErrors = {
+  temperature: (t: number) => `temperature must be non-negative, got ${t}.`,
+  topP: (p: number) => `top_p must be in (0, 1], got ${p}.`,
+  n: (n: number) => `n must be at least 1, got ${n}.`,
+  maxTokens: (m: number) => `max_tokens must be at least 1, got ${m}.`,
+} as const;
+
+/** Pydantic model-validator text for stream_options without stream. */
+export const STREAM_OPTIONS_WITHOUT_STREAM = 'Stream options can only be defined when `stream=True`.';
+
+/** Text of the /tokenize validation error when both add_generation_prompt and continue_final_message are set. */
+export const GEN_PROMPT_AND_CONTINUE =
+  'Cannot set both `continue_final_message` and `add_generation_prompt` to True.';
+
+/** What a tokenizer's decode raises for an id it cannot convert. */
+export const DETOKENIZE_OVERFLOW = 'out of range integral type conversion attempted';
+
+/** Message of the 500 the simulator's `error_rate` fault returns. */
+export const INJECTED_500_MESSAGE = 'EngineGenerateError: simulated engine failure (VLLM_SIM_FAULTS error_rate)';
+
+// ---------------------------------------------------------------------------------------------
+// Start-up failure texts
+
+/** KV cache cannot hold one max-length sequence (kv_cache_utils.check_enough_kv_cache_memory). */
+export function kvCacheTooSmallMessage(maxModelLen: number, neededGiB: number, availableGiB: number, estimated: number): string {
+  return (
+    `To serve at least one request with the models's max seq len (${maxModelLen}), (${neededGiB.toFixed(2)} GiB KV cache is ` +
+    `needed, which is larger than the available KV cache memory (${availableGiB.toFixed(2)} GiB). Based on the available ` +
+    `memory, the estimated maximum model length is ${estimated}. Try increasing gpu_memory_utilization or decreasing ` +
+    `max_model_len when initializing the engine.`
+  );
+}
+
+/** Weights and activations leave no memory for the KV cache. */
+export const NO_CACHE_MEMORY_MESSAGE =
+  'No available memory for the cache blocks. Try increasing gpu_memory_utilization when initializing the engine.';
+
+/** PyTorch's CUDA OOM text (sizes in the units torch prints). */
+export function cudaOomMessage(o: {
+  tryMiB: number;
+  totalGiB: number;
+  freeMiB: number;
+  inUseGiB: number;
+  allocatedGiB: number;
+  reservedMiB: number;
+}): string {
+  return (
+    `CUDA out of memory. Tried to allocate ${o.tryMiB.toFixed(2)} MiB. GPU 0 has a total capacity of ${o.totalGiB.toFixed(2)} GiB ` +
+    `of which ${o.freeMiB.toFixed(2)} MiB is free. Including non-PyTorch memory, this process has ${o.inUseGiB.toFixed(2)} GiB ` +
+    `memory in use. Of the allocated memory ${o.allocatedGiB.toFixed(2)} GiB is allocated by PyTorch, and ` +
+    `${o.reservedMiB.toFixed(2)} MiB is reserved by PyTorch but unallocated. If reserved but unallocated memory is large ` +
+    `try setting PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True to avoid fragmentation.  See documentation for Memory ` +
+    `Management  (https://pytorch.org/docs/stable/notes/cuda.html#environment-variables)`
+  );
+}
+
+/** transformers_utils/config.py get_config: neither a repo nor a local model directory. */
+export function invalidRepoMessage(model: string): string {
+  return (
+    `Invalid repository ID or local directory specified: '${model}'.\nPlease verify the following requirements:\n` +
+    `1. Provide a valid Hugging Face repository ID.\n2. Specify a local directory that contains a recognized ` +
+    `configuration file.\n   - For Hugging Face models: ensure the presence of a 'config.json'.\n` +
+    `   - For Mistral models: ensure the presence of a 'params.json'.\n`
+  );
+}
+
+/** huggingface_hub's GatedRepoError for a gated repo without an accepted token. */
+export function gatedRepoMessage(model: string): string {
+  return (
+    `401 Client Error. (Request ID: Root=1-6710d5e2-3b5c1f0a2d7e4c9b8a6f0e1d)\n\nCannot access gated repo for url ` +
+    `https://huggingface.co/${model}/resolve/main/config.json.\nAccess to model ${model} is restricted. You must have ` +
+    `access to it and be authenticated to access it. Please log in.`
+  );
+}
+
+/** The API server's last line when the engine core died during start-up (exit code 1). */
+export const ENGINE_CORE_FAILED = 'Engine core initialization failed. See root cause above. Failed core proc(s): {}';
+
+/** ModelConfig validation: --max-model-len above the model's max_position_embeddings. */
+export function maxModelLenTooLargeMessage(user: number, derived: number): string {
+  return (
+    `1 validation error for ModelConfig\n  Value error, User-specified max_model_len (${user}) is greater than the derived ` +
+    `max_model_len (max_position_embeddings=${derived} or model_max_length=None in model's config.json). To allow ` +
+    `overriding this maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. VLLM_ALLOW_LONG_MAX_MODEL_LEN must be ` +
+    `used with extreme caution. If the model uses relative position encoding (RoPE), positions exceeding ` +
+    `derived_max_model_len lead to nan. If the model uses absolute position encoding, positions exceeding ` +
+    `derived_max_model_len will cause a CUDA array out-of-bounds error. [type=value_error, input_value=ArgsKwargs((), ` +
+    `{...}), input_type=ArgsKwargs]`
+  );
+}
+
+/** ModelConfig.verify_with_parallel_config: heads not divisible by TP. */
+export function headsNotDivisibleMessage(heads: number, tp: number): string {
+  return `Total number of attention heads (${heads}) must be divisible by tensor parallel size (${tp}).`;
+}
+
+/** load_chat_template: a --chat-template argument that looks like a path but cannot be read. */
+export function chatTemplateUnreadableMessage(path: string, reason: string): string {
+  return `The supplied chat template (${path}) looks like a file path, but it failed to be opened. Reason: ${reason}`;
+}
+
+/** Exit code of `vllm serve` when start-up fails (uncaught exception). */
+export const EXIT_STARTUP_FAILURE = 1;
+/** Exit code of argparse errors. */
+export const EXIT_USAGE = 2;
+
+/** argparse usage line of `vllm serve`. */
+export const SERVE_USAGE = 'usage: vllm serve [model_tag] [options]';
+
+// ---------------------------------------------------------------------------------------------
+// Log lines (the `[file.py:line]` parts are those of a 0.11 build)
+
+/** Source locations printed in log lines, keyed by what is logged. */
+export const LOG_SOURCES = {
+  version: 'api_server.py:1839',
+  args: 'utils.py:233',
+  arch: 'model.py:547',
+  maxLen: 'model.py:1510',
+  chunked: 'scheduler.py:205',
+  engineInit: 'core.py:77',
+  loadStart: 'gpu_model_runner.py:2602',
+  weights: 'default_loader.py:267',
+  modelLoad: 'gpu_model_runner.py:2653',
+  compile: 'monitor.py:34',
+  kvMem: 'gpu_worker.py:298',
+  kvSize: 'kv_cache_utils.py:1087',
+  concurrency: 'kv_cache_utils.py:1091',
+  graphs: 'gpu_model_runner.py:3480',
+  initEngine: 'core.py:210',
+  genConfig: 'model.py:1395',
+  samplingDefaults: 'serving_chat.py:139',
+  serverStart: 'api_server.py:1912',
+  routes: 'launcher.py:34',
+  coreFailed: 'core.py:708',
+  stats: 'loggers.py:123',
+  shutdown: 'launcher.py:99',
+  engineDead: 'async_llm.py:480',
+} as const;
+
+/** The readiness marker (the worker may wait for it). */
+export function serverStartLine(host: string, port: number): string {
+  return `Starting vLLM API server 0 on http://${host}:${port}`;
+}
+
+/** Warning when generation_config.json changes the default sampling parameters. */
+export const GENERATION_CONFIG_WARNING =
+  "Default sampling parameters have been overridden by the model's Hugging Face generation config recommended from " +
+  'the model creator. If this is not intended, please relaunch vLLM instance with `--generation-config vllm`.';
+
+/** Routes listed after "Available routes are:". */
+export const ROUTES: ReadonlyArray<readonly [string, string]> = [
+  ['/openapi.json', 'HEAD, GET'],
+  ['/docs', 'HEAD, GET'],
+  ['/docs/oauth2-redirect', 'HEAD, GET'],
+  ['/redoc', 'HEAD, GET'],
+  ['/health', 'GET'],
+  ['/load', 'GET'],
+  ['/ping', 'POST'],
+  ['/ping', 'GET'],
+  ['/tokenize', 'POST'],
+  ['/detokenize', 'POST'],
+  ['/v1/models', 'GET'],
+  ['/version', 'GET'],
+  ['/v1/chat/completions', 'POST'],
+  ['/v1/completions', 'POST'],
+  ['/metrics', 'GET'],
+];
+
+// ---------------------------------------------------------------------------------------------
+// Prometheus metrics (vllm/v1/metrics/loggers.py)
+
+/** Metric names as scraped (counters already carry `_total`). */
+export const METRIC = {
+  running: 'vllm:num_requests_running',
+  waiting: 'vllm:num_requests_waiting',
+  kvUsage: 'vllm:kv_cache_usage_perc',
+  promptTokens: 'vllm:prompt_tokens_total',
+  generationTokens: 'vllm:generation_tokens_total',
+  success: 'vllm:request_success_total',
+  preemptions: 'vllm:num_preemptions_total',
+  prefixQueries: 'vllm:prefix_cache_queries_total',
+  prefixHits: 'vllm:prefix_cache_hits_total',
+  ttft: 'vllm:time_to_first_token_seconds',
+  itl: 'vllm:inter_token_latency_seconds',
+  tpotDeprecated: 'vllm:time_per_output_token_seconds',
+  requestTpot: 'vllm:request_time_per_output_token_seconds',
+  e2e: 'vllm:e2e_request_latency_seconds',
+  queue: 'vllm:request_queue_time_seconds',
+  inference: 'vllm:request_inference_time_seconds',
+  prefill: 'vllm:request_prefill_time_seconds',
+  decode: 'vllm:request_decode_time_seconds',
+  reqPromptTokens: 'vllm:request_prompt_tokens',
+  reqGenerationTokens: 'vllm:request_generation_tokens',
+  reqMaxTokens: 'vllm:request_params_max_tokens',
+  reqMaxGeneration: 'vllm:request_max_num_generation_tokens',
+  reqN: 'vllm:request_params_n',
+  iterationTokens: 'vllm:iteration_tokens_total',
+  cacheConfig: 'vllm:cache_config_info',
+} as const;
+
+/** Finished reasons pre-created on `vllm:request_success_total`. */
+export const FINISHED_REASONS = ['stop', 'length', 'abort'] as const;
+
+/** Bucket boundaries, in seconds or counts. */
+export const BUCKETS = {
+  ttft: [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0],
+  tpot: [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0],
+  latency: [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0],
+  n: [1, 2, 5, 10, 20],
+  iteration: [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+} as const;
+
+/** vLLM's `build_1_2_5_buckets(max)`: 1, 2, 5, 10, 20, 50, ... up to max. */
+export function build125Buckets(max: number): number[] {
+  const out: number[] = [];
+  for (let exp = 1; ; exp *= 10) {
+    for (const m of [1, 2, 5]) {
+      const v = m * exp;
+      if (v > max) return out;
+      out.push(v);
+    }
+  }
+}
+
+/** The message field carrying reasoning text in chat responses of this release. */
+export const REASONING_FIELD = 'reasoning_content';
