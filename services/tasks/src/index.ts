@@ -23,6 +23,7 @@ export type { ShortTaskDefinition, LoadedRecords } from './tasks/task.js';
 export { SHORT_TASKS, TASK_NAMES, parseTaskId, getShortTask } from './tasks/registry.js';
 export { buildTaskPrompts, CLUE_SHUFFLE_SEED, type TaskPrompts, type TaskSample, type BuildPromptsOptions } from './tasks/prompts.js';
 export { ICD_ANSWER_PREFIX } from './tasks/medisumcode.js';
+export { buildFewShotChat, buildModelInput, buildFirstTurn, mergeSystemIntoFirstUser, type ChatTemplates } from './tasks/chat.js';
 
 export { rougeScores } from './metrics/rouge.js';
 export { parseIcdCodes, computeIcdMetrics } from './metrics/icd.js';

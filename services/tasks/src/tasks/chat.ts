@@ -45,3 +45,16 @@ export function buildFewShotChat(examples: readonly PyRecord[], t: ChatTemplates
 export function buildModelInput(example: PyRecord, userTemplate: string, prefix: readonly ChatMessage[]): ChatMessage[] {
   return [...prefix, { role: 'user', content: pyFormat(userTemplate, example) }];
 }
+
+/**
+ * For a model whose chat template rejects a system turn (Mistral/Mixtral Instruct and others marked
+ * `systemRole: false` in the catalog): CLUE's paper-era code sent `system + "\n\n" + user` as the
+ * first user turn. Chats without a leading system turn are returned unchanged.
+ */
+export function mergeSystemIntoFirstUser(messages: readonly ChatMessage[]): ChatMessage[] {
+  const [first, ...rest] = messages;
+  if (!first || first.role !== 'system') return [...messages];
+  const i = rest.findIndex((m) => m.role === 'user');
+  if (i < 0) return [{ role: 'user', content: first.content }, ...rest];
+  return rest.map((m, k) => (k === i ? { role: 'user', content: `${first.content}\n\n${m.content}` } : m));
+}

@@ -4,13 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTaskPrompts } from './prompts.js';
 import { getShortTask } from './registry.js';
 import { DatasetError } from '../errors.js';
-import { runPython } from '../test-support.js';
+import { runPython, sharedDatasetsDir } from '../test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clue-prompts-'));
 
@@ -141,4 +141,39 @@ test('bad records name the file, record and field', () => {
   assert.throws(() => buildTaskPrompts(getShortTask('medisumcode'), codes.bytes, codes.path), /record 1, field 'icd_codes\[0\]\.code': must be a string/);
   const tooFew = write('few.jsonl', '{"sentence1": "a", "sentence2": "b", "gold_label": "neutral"}\n');
   assert.throws(() => buildTaskPrompts(getShortTask('mednli'), tooFew.bytes, tooFew.path), /1 record\(s\)/);
+});
+
+test('MeQSum prompts on the real public file equal a Python reference reading the sheet with zipfile + ElementTree', () => {
+  const path = join(sharedDatasetsDir(), 'MeQSum_ACL2019_BenAbacha_Demner-Fushman.xlsx');
+  // The sheet holds strings only, so pandas' records are the shared strings by column header.
+  const py = runPython(
+    String.raw`
+import json, random, re, sys, zipfile
+import xml.etree.ElementTree as ET
+sys_prompt, user_t, asst_t, path = json.loads(sys.stdin.read())
+ns = {'m': 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'}
+z = zipfile.ZipFile(path)
+ss = [''.join(t.text or '' for t in si.iter('{%s}t' % ns['m'])) for si in ET.fromstring(z.read('xl/sharedStrings.xml')).findall('m:si', ns)]
+rows = []
+for row in ET.fromstring(z.read('xl/worksheets/sheet1.xml')).iter('{%s}row' % ns['m']):
+    cells = {}
+    for c in row.findall('m:c', ns):
+        v = c.find('m:v', ns)
+        if v is not None and c.get('t') == 's':
+            cells[re.match(r'[A-Z]+', c.get('r')).group()] = ss[int(v.text)]
+    rows.append(cells)
+header = rows[0]
+data = [{header[k]: r.get(k) for k in ('A', 'B', 'C')} for r in rows[1:] if r]
+random.seed(1); random.shuffle(data)
+chat = [{'role': 'system', 'content': sys_prompt}]
+for ex in data[:3]:
+    chat += [{'role': 'user', 'content': user_t.format(**ex)}, {'role': 'assistant', 'content': asst_t.format(**ex)}]
+print(json.dumps([{'messages': chat + [{'role': 'user', 'content': user_t.format(**ex)}], 'reference': ex['Summary']} for ex in data[3:]]))
+`,
+    JSON.stringify([getShortTask('meqsum').systemPrompt, getShortTask('meqsum').userTemplate, getShortTask('meqsum').assistantTemplate, path]),
+  );
+  const expected = JSON.parse(py) as unknown[];
+  const got = ours('meqsum', path, readFileSync(path));
+  assert.equal(expected.length, 997);
+  assert.deepEqual(got, expected);
 });
