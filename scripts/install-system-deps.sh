@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need on Debian/Ubuntu, only when missing.
 # python3: tests compare our Python-compatible code against Python itself.
+# python3-pandas + python3-openpyxl (Debian's): the XLSX reader is cross-checked against pandas.read_excel.
 set -euo pipefail
 
 need=()
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+/usr/bin/python3 -c 'import pandas, openpyxl' >/dev/null 2>&1 || need+=(python3-pandas python3-openpyxl)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system dependencies present"

@@ -336,6 +336,7 @@ test('bad input gives a DatasetError naming the file and what is wrong', () => {
     () => read(xlsx({ sst: ['a'], sheets: { S: '' }, override: { 'xl/sharedStrings.xml': null } }), 'book.xlsx'),
     /no part 'xl\/sharedStrings\.xml'/,
   );
+  assertDatasetError(() => readXlsxRecords(xlsx({ sheets: { S: row(2000000, n('A2000000', '1')) } }), 'book.xlsx'), /sheet row 2000000: row number 2000000 is beyond Excel's maximum/);
   assertDatasetError(() => read(xlsx({ override: { '[Content_Types].xml': null } }), 'book.xlsx'), /no part '\[Content_Types\]\.xml'/);
   assert.throws(() => readXlsxFile('/nonexistent/book.xlsx'), (e: unknown) => e instanceof ClueError && e.code === 'DATASET_UNREADABLE' && e.message.includes('/nonexistent/book.xlsx'));
 });
@@ -352,7 +353,8 @@ function pandasPython(): string | undefined {
 const PANDAS = pandasPython();
 
 test('cross-check: every workbook above read by pandas.read_excel itself, when pandas is installed', { skip: !PANDAS && 'no python3 with pandas+openpyxl' }, () => {
-  assert.ok(FIXTURES.length > 30, 'the tests above registered their workbooks');
+  const checked = FIXTURES.filter((f) => f.note !== 'pandas-differs');
+  assert.ok(checked.length > 30, 'the tests above registered their workbooks');
   const out = spawnSync(
     PANDAS!,
     [
@@ -375,14 +377,14 @@ for f in json.load(sys.stdin):
         res['results'].append({'error': type(e).__name__})
 print(json.dumps(res))`,
     ],
-    { input: JSON.stringify(FIXTURES.map((f) => ({ b64: Buffer.from(f.bytes).toString('base64'), sheet: f.options.sheet ?? 0 }))), encoding: 'utf8' },
+    { input: JSON.stringify(checked.map((f) => ({ b64: Buffer.from(f.bytes).toString('base64'), sheet: f.options.sheet ?? 0 }))), encoding: 'utf8' },
   );
   assert.equal(out.status, 0, out.stderr);
   const ref = JSON.parse(out.stdout) as { major: number; results: ({ error: string } | { columns: string[]; records: unknown })[] };
   let compared = 0;
-  FIXTURES.forEach((f, i) => {
+  checked.forEach((f, i) => {
     const theirs = ref.results[i]!;
-    if (f.note === 'pandas-differs' || (f.note === 'pandas2' && ref.major < 2)) return;
+    if (f.note === 'pandas2' && ref.major < 2) return;
     compared++;
     if (f.outcome === 'error') {
       assert.ok('error' in theirs, `fixture ${i}: we refuse it, pandas reads it`);

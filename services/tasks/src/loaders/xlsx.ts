@@ -61,6 +61,9 @@ function pickSheet(wb: XlsxWorkbook, file: string, which: string | number): { na
   return s;
 }
 
+/** Excel's row limit; a larger row number means a broken file (and would allocate millions of rows). */
+const MAX_ROWS = 1_048_576;
+
 /** A parsed `<c>`: its column and openpyxl's (value, data_type). */
 interface ParsedCell {
   readonly column: number;
@@ -78,6 +81,9 @@ function readSheetRows(wb: XlsxWorkbook, part: string, sheetName: string, file: 
     for (const child of xmlChildElements(el)) {
       if (child.local === 'row' && child.ns === SHEET_MAIN_NS) {
         rowCounter = rowNumber(child, rowCounter, file);
+        if (rowCounter > MAX_ROWS) {
+          throw new DatasetError({ file, row: rowCounter }, `row number ${rowCounter} is beyond Excel's maximum of ${MAX_ROWS} rows`);
+        }
         const cells = parseRow(child, rowCounter, wb, file);
         for (; counter < rowCounter; counter++) out.push([]);
         if (counter <= rowCounter) {

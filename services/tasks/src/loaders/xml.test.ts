@@ -159,6 +159,7 @@ test('well-formedness errors name the part, the problem, the line and the column
   assertXmlError('<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', /DOCTYPE declarations are not supported/);
   assertXmlError('<a x=1/>', /attribute value must be quoted/);
   assertXmlError(new Uint8Array([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]), /not valid utf-8/);
+  assertXmlError('<a>'.repeat(1001) + '</a>'.repeat(1001), /nested deeper than 1000 levels/);
   assertXmlError(new TextEncoder().encode('<?xml version="1.0" encoding="EBCDIC"?><a/>'), /unsupported XML encoding 'EBCDIC'/);
 });
 

@@ -62,6 +62,8 @@ const NAME_START = ':A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370
 // eslint-disable-next-line no-misleading-character-class
 const NAME_RE = new RegExp(`[${NAME_START}][${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040]*`, 'uy');
 const WS = new Set([' ', '\t', '\n', '\r']);
+/** Deeper nesting than this is refused (OOXML parts nest a handful of levels; callers walk trees recursively). */
+const MAX_DEPTH = 1000;
 
 /** Parses a whole XML document (bytes or already decoded text) into its root element. */
 export function parseXml(input: Uint8Array | string, source: XmlSource): XmlElement {
@@ -353,6 +355,7 @@ class Parser {
     const [prefix, local] = this.splitQName(qname, tagPos);
     const open: OpenElement = { qname, prefix, local, rawAttrs, children: [], scope, pos: tagPos, text: '' };
     if (selfClosing) this.close(open);
+    else if (this.stack.length >= MAX_DEPTH) this.error(`elements nested deeper than ${MAX_DEPTH} levels`, tagPos);
     else this.stack.push(open);
   }
 
