@@ -1,0 +1,131 @@
+/**
+ * Starts a real `nats-server` with JetStream on loopback for tests and `clue up`: a temp config with
+ * random ports and a file store, waits until it accepts connections, and stops it on demand.
+ * The store directory can be reused to restart the "same" server (crash/restart tests).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as netConnect } from 'node:net';
+
+/** A running nats-server. */
+export interface NatsServer {
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  readonly process: ChildProcess;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once (a crash). */
+  kill(): Promise<void>;
+}
+
+/** Options of {@link startNatsServer}. */
+export interface NatsServerOptions {
+  /** Reuse a JetStream store (to restart a server with its data). */
+  readonly storeDir?: string;
+  /** Fixed port (to restart on the same address); default random. */
+  readonly port?: number;
+  readonly executable?: string;
+}
+
+/** Thrown when nats-server is not installed. */
+export class NatsServerMissingError extends Error {
+  constructor() {
+    super('nats-server not found on PATH: install it with `bash scripts/install-system-deps.sh` (Debian/Ubuntu: apt-get install nats-server)');
+    this.name = 'NatsServerMissingError';
+  }
+}
+
+/** Starts nats-server with JetStream (file storage) on 127.0.0.1. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const work = mkdtempSync(join(tmpdir(), 'clue-nats-'));
+  const storeDir = options.storeDir ?? join(work, 'js');
+  const portsDir = join(work, 'ports');
+  const conf = join(work, 'nats.conf');
+  writeFileSync(
+    conf,
+    [
+      `listen: 127.0.0.1:${options.port ?? -1}`,
+      `ports_file_dir: "${portsDir}"`,
+      `jetstream { store_dir: "${storeDir}", max_memory_store: 256MB, max_file_store: 4GB }`,
+      '',
+    ].join('\n'),
+  );
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(portsDir, { recursive: true });
+  const exe = options.executable ?? 'nats-server';
+  const child = spawn(exe, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new NatsServerMissingError() : e));
+    child.once('exit', (code, signal) => reject(new Error(`nats-server exited (${code ?? signal}) before it was ready: ${stderr}`)));
+  });
+  exited.catch(() => undefined);
+  const port = await Promise.race([waitForPort(portsDir, child), exited]);
+  await Promise.race([waitForTcp(port), exited]);
+  let stopping: Promise<void> | undefined;
+  const waitExit = (): Promise<void> =>
+    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    process: child,
+    stop(graceMs = 5000) {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          await waitExit();
+          clearTimeout(t);
+        }
+        if (!options.storeDir) rmSync(work, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await waitExit();
+    },
+  };
+}
+
+async function waitForPort(dir: string, child: ChildProcess): Promise<number> {
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    const f = existsSync(dir) ? readdirSync(dir).find((n) => n.includes(String(child.pid)) && n.endsWith('.ports')) : undefined;
+    if (f) {
+      try {
+        const ports = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nats?: string[] };
+        const url = ports.nats?.[0];
+        if (url) return Number(new URL(url).port);
+      } catch {
+        // written but not complete yet
+      }
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('nats-server did not report its port within 15 s');
+}
+
+async function waitForTcp(port: number): Promise<void> {
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = netConnect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nats-server port ${port} did not accept connections within 15 s`);
+}
