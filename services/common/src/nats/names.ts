@@ -16,6 +16,8 @@ export const KV_RUNS = 'clue_runs';
 export const KV_UNITS = 'clue_units';
 export const KV_WORKERS = 'clue_workers';
 export const KV_IDEMPOTENCY = 'clue_idempotency';
+/** Aggregated cell results, written once every unit of a cell is DONE (or the cell failed). */
+export const KV_CELLS = 'clue_cells';
 /** Object stores: per-unit sample records, and registered datasets (content-addressed). */
 export const OBJ_RESULTS = 'clue_results';
 export const OBJ_DATASETS = 'clue_datasets';
