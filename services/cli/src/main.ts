@@ -8,6 +8,11 @@ import { registerScore } from './commands/score.js';
 import { registerModels } from './commands/models.js';
 import { registerGenData } from './commands/gen-data.js';
 import { registerIcd10 } from './commands/icd10.js';
+import { registerSubmit } from './commands/submit.js';
+import { registerWatch } from './commands/watch.js';
+import { registerRuns } from './commands/runs.js';
+import { registerUp } from './commands/up.js';
+import { RpcError } from './grpc-client.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 
 /** `--input -` means stdin; yargs would take a lone "-" for a positional, so bind it to its flag. */
@@ -35,11 +40,17 @@ async function main(): Promise<void> {
       process.stderr.write(`clue: ${msg}\nRun 'clue --help' for usage.\n`);
       process.exit(EXIT_USAGE);
     });
-  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10]) y = register(y);
+  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp]) {
+    y = register(y);
+  }
   await y.help().parseAsync();
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof RpcError) {
+    process.stderr.write(`clue: ${e.message}\n`);
+    process.exit(e.userError ? EXIT_USAGE : EXIT_FAILURE);
+  }
   if (e instanceof ClueError) {
     process.stderr.write(`clue: ${e.message}\n`);
     process.exit(EXIT_USAGE);

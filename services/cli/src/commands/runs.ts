@@ -1,0 +1,77 @@
+/** `clue results`, `clue list`, `clue cancel`, `clue workers`. */
+import type { Argv } from 'yargs';
+import { CoordinatorClient, defaultCoordinator } from '../grpc-client.js';
+import { renderResults, type ResultsFormat } from '../results/render.js';
+import type { ResultsMsg } from '../results/shapes.js';
+import { duration, runState, type RunMsg } from '../progress.js';
+import { writeLines } from '../output.js';
+
+async function withClient<T>(address: string, fn: (c: CoordinatorClient) => Promise<T>): Promise<T> {
+  const c = new CoordinatorClient(address);
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+export function registerRuns(y: Argv): Argv {
+  return y
+    .command(
+      'results <run>',
+      'Print the model × task score table of a run',
+      (c) =>
+        c
+          .positional('run', { type: 'string', demandOption: true })
+          .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const })
+          .option('coordinator', { type: 'string', default: defaultCoordinator() }),
+      async (argv) => {
+        const r = await withClient(argv.coordinator, (c) => c.call<ResultsMsg>('getResults', { runId: argv.run }));
+        await writeLines([renderResults(r, argv.format as ResultsFormat)]);
+      },
+    )
+    .command(
+      'list',
+      'List runs',
+      (c) => c.option('limit', { type: 'number', default: 20 }).option('coordinator', { type: 'string', default: defaultCoordinator() }),
+      async (argv) => {
+        const r = await withClient(argv.coordinator, (c) => c.call<{ runs: (RunMsg & { createdAt: string; spec: { name: string } })[] }>('listRuns', { limit: argv.limit }));
+        await writeLines(
+          r.runs.map((run) => {
+            const pct = run.samplesTotal ? ((100 * run.samplesDone) / run.samplesTotal).toFixed(1) : '0.0';
+            return `${run.id}  ${runState(run.state).padEnd(9)}  ${pct.padStart(5)}%  ${run.createdAt}  ${run.spec?.name ?? ''}`;
+          }),
+        );
+      },
+    )
+    .command(
+      'cancel <run>',
+      'Cancel a run (queued units are dropped; finished cells keep their results)',
+      (c) =>
+        c
+          .positional('run', { type: 'string', demandOption: true })
+          .option('reason', { type: 'string', default: 'cancelled by user' })
+          .option('coordinator', { type: 'string', default: defaultCoordinator() }),
+      async (argv) => {
+        const run = await withClient(argv.coordinator, (c) => c.call<RunMsg>('cancelRun', { runId: argv.run, reason: argv.reason }));
+        await writeLines([`${run.id} ${runState(run.state)}`]);
+      },
+    )
+    .command(
+      'workers',
+      'List workers, their GPUs and loaded models',
+      (c) => c.option('coordinator', { type: 'string', default: defaultCoordinator() }),
+      async (argv) => {
+        const r = await withClient(argv.coordinator, (c) =>
+          c.call<{ workers: { id: string; node: string; gpus: { gpuClass: string }[]; model: string; state: string; lastSeen: string; unitsRunning: number }[] }>('listWorkers', {}),
+        );
+        await writeLines(
+          r.workers.map((w) => {
+            const gpus = w.gpus.length ? `${w.gpus.length}×${w.gpus[0]!.gpuClass}` : 'no GPUs';
+            const age = w.lastSeen ? duration((Date.now() - Date.parse(w.lastSeen)) / 1000) + ' ago' : '';
+            return `${w.id}  ${w.state.padEnd(8)}  ${gpus.padEnd(14)}  ${(w.model || '-').padEnd(28)}  units ${w.unitsRunning}  seen ${age}`;
+          }),
+        );
+      },
+    );
+}

@@ -1,0 +1,120 @@
+/**
+ * `clue up`: the whole system on this machine with simulated GPUs — nats-server, a coordinator, N
+ * workers driving vllm-sim — registers the data (bundled synthetic CLUE-format data unless --data is
+ * given), submits the matrix, shows progress, prints the table, and stops everything it started
+ * (also on Ctrl-C).
+ */
+import type { Argv } from 'yargs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClueError, generateDatasets, getModel, parseTaskId, presetModels, TASK_IDS } from '@clue/tasks';
+import { startLocalCluster } from '../local-cluster.js';
+import { CoordinatorClient } from '../grpc-client.js';
+import { submitSpec } from './submit.js';
+import { watchRun } from './watch.js';
+import { resolveDataArgs } from '../data-files.js';
+import { defaultSpec } from '../spec-file.js';
+import { renderResults, type ResultsFormat } from '../results/render.js';
+import type { ResultsMsg } from '../results/shapes.js';
+import { info, writeLines } from '../output.js';
+
+interface UpArgs {
+  workers: number;
+  'gpus-per-worker': number;
+  gpu: string;
+  preset: string;
+  models?: string;
+  tasks?: string;
+  samples: number;
+  data?: string;
+  'time-scale': number;
+  seed: number;
+  format: ResultsFormat;
+  'keep-state': boolean;
+  'icd10-table'?: string;
+}
+
+export function registerUp(y: Argv): Argv {
+  return y.command(
+    'up',
+    'Run the whole matrix on a local cluster with simulated GPUs and print the score table',
+    (c) =>
+      c
+        .option('workers', { type: 'number', default: 4 })
+        .option('gpus-per-worker', { type: 'number', default: 8 })
+        .option('gpu', { type: 'string', default: 'H100-80GB', describe: 'H100-80GB | A100-80GB | A100-40GB | L40S-48GB' })
+        .option('preset', { type: 'string', default: 'clue-v3' })
+        .option('models', { type: 'string', describe: 'comma-separated catalog keys or Hugging Face ids (instead of --preset)' })
+        .option('tasks', { type: 'string', describe: 'comma-separated task ids (default: all six)' })
+        .option('samples', { type: 'number', default: 40, describe: 'scored samples per task' })
+        .option('data', { type: 'string', describe: 'directory with real CLUE files (default: synthetic data)' })
+        .option('time-scale', { type: 'number', default: 2000, describe: 'simulated GPU time runs this many times faster' })
+        .option('seed', { type: 'number', default: 0 })
+        .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const })
+        .option('keep-state', { type: 'boolean', default: false, describe: 'keep logs and the JetStream store' })
+        .option('icd10-table', { type: 'string', describe: 'ICD-10 table for VALID CODES' }),
+    async (argv) => {
+      await runUp(argv as unknown as UpArgs);
+    },
+  );
+}
+
+function check(a: UpArgs): void {
+  const whole = (n: number, name: string, min: number): void => {
+    if (!Number.isInteger(n) || n < min) throw new ClueError('INVALID_ARGUMENT', `--${name} must be a whole number >= ${min}, got ${n}`);
+  };
+  whole(a.workers, 'workers', 1);
+  whole(a['gpus-per-worker'], 'gpus-per-worker', 1);
+  whole(a.samples, 'samples', 1);
+  if (!(a['time-scale'] > 0)) throw new ClueError('INVALID_ARGUMENT', `--time-scale must be > 0, got ${a['time-scale']}`);
+}
+
+async function runUp(a: UpArgs): Promise<void> {
+  check(a);
+  const models = a.models ? a.models.split(',').map((m) => getModel(m.trim()).key) : presetModels(a.preset).map((m) => m.key);
+  const tasks = a.tasks ? a.tasks.split(',').map((t) => parseTaskId(t)) : [...TASK_IDS];
+  const stateDir = mkdtempSync(join(tmpdir(), 'clue-up-'));
+  let data: Record<string, string>;
+  if (a.data) data = resolveDataArgs([a.data]);
+  else {
+    info(`writing synthetic CLUE-format data (${a.samples} samples per task)`);
+    data = { ...(await generateDatasets({ outDir: join(stateDir, 'data'), samples: a.samples, seed: a.seed })) };
+  }
+  info(`starting nats-server, a coordinator and ${a.workers} workers × ${a['gpus-per-worker']} ${a.gpu} (simulated, time ×${a['time-scale']})`);
+  const cluster = await startLocalCluster({
+    workers: a.workers,
+    gpusPerWorker: a['gpus-per-worker'],
+    gpu: a.gpu,
+    timeScale: a['time-scale'],
+    stateDir,
+    ...(a['icd10-table'] ? { icd10Table: a['icd10-table'] } : {}),
+  });
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    info('\nstopping the local cluster…');
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const client = new CoordinatorClient(cluster.coordinator);
+  try {
+    const spec = { ...defaultSpec(), name: 'clue up', models, tasks, data, maxSamples: a.samples, sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: a.seed } };
+    const { runId } = await submitSpec(client, spec);
+    info(`run ${runId}: ${models.length} models × ${tasks.length} tasks`);
+    const started = Date.now();
+    await watchRun(client, runId, abort.signal);
+    if (!abort.signal.aborted) {
+      const results = await client.call<ResultsMsg>('getResults', { runId });
+      await writeLines([renderResults(results, a.format)]);
+      info(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    client.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cluster.stop();
+    if (a['keep-state']) info(`logs and state kept in ${stateDir}`);
+    else rmSync(stateDir, { recursive: true, force: true });
+  }
+}

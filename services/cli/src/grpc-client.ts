@@ -1,0 +1,70 @@
+/** A promise-based client of the coordinator's gRPC API, with deadlines and readable errors. */
+import * as grpc from '@grpc/grpc-js';
+import { loadClueProto } from '@clue/common';
+import { ClueError } from '@clue/tasks';
+
+/** Default coordinator address: $CLUE_COORDINATOR or the local cluster's. */
+export function defaultCoordinator(): string {
+  return process.env['CLUE_COORDINATOR'] ?? '127.0.0.1:50051';
+}
+
+/** A gRPC failure the CLI reports: user errors exit 2, unreachable/internal exit 1. */
+export class RpcError extends Error {
+  readonly grpcCode: number;
+  readonly userError: boolean;
+  constructor(message: string, grpcCode: number) {
+    super(message);
+    this.name = 'RpcError';
+    this.grpcCode = grpcCode;
+    this.userError = [grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.ALREADY_EXISTS, grpc.status.FAILED_PRECONDITION].includes(grpcCode);
+  }
+}
+
+type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+
+/** The coordinator client. */
+export class CoordinatorClient {
+  private readonly client: grpc.Client;
+  constructor(readonly address: string) {
+    const { Coordinator } = loadClueProto();
+    this.client = new Coordinator(address, grpc.credentials.createInsecure(), {
+      'grpc.keepalive_time_ms': 20000,
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      'grpc.max_send_message_length': 512 * 1024 * 1024,
+    });
+  }
+
+  /** Calls a unary method with a deadline. */
+  call<T>(method: string, req: unknown, timeoutMs = 30000): Promise<T> {
+    const fn = (this.client as unknown as Record<string, Unary>)[method];
+    if (!fn) throw new ClueError('INVALID_ARGUMENT', `no such coordinator method ${method}`);
+    return new Promise<T>((resolve, reject) => {
+      fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(this.wrap(err));
+        else resolve(res as T);
+      });
+    });
+  }
+
+  /** Opens WatchRun; `onRun` gets every update; resolves when the server ends the stream. */
+  watch<T>(runId: string, onRun: (run: T) => void, signal?: AbortSignal): Promise<void> {
+    const call = (this.client as unknown as Record<string, (req: unknown) => grpc.ClientReadableStream<T>>)['watchRun']!.call(this.client, { runId });
+    signal?.addEventListener('abort', () => call.cancel(), { once: true });
+    return new Promise<void>((resolve, reject) => {
+      call.on('data', onRun);
+      call.on('end', () => resolve());
+      call.on('error', (e: grpc.ServiceError) => (e.code === grpc.status.CANCELLED && signal?.aborted ? resolve() : reject(this.wrap(e))));
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private wrap(e: grpc.ServiceError): RpcError {
+    if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {
+      return new RpcError(`cannot reach the coordinator at ${this.address} (${e.details || e.message}); is it running? (\`clue up\` starts a local cluster; --coordinator or CLUE_COORDINATOR sets the address)`, e.code);
+    }
+    return new RpcError(e.details || e.message, e.code);
+  }
+}
