@@ -5,6 +5,8 @@
  * handler), uncaught tracebacks to stderr.
  */
 
+import type { LogLine } from './vllm-compat.js';
+
 /** The two processes a `vllm serve` has. */
 export type LogProcess = 'APIServer' | 'EngineCore_DP0';
 
@@ -48,24 +50,24 @@ export class VllmLogger {
   }
 
   /** One log record (multi-line messages get the prefix on every line). */
-  log(level: LogLevel, source: string, message: string, proc: LogProcess = 'APIServer'): void {
+  log(level: LogLevel, [source, message]: LogLine, proc: LogProcess = 'APIServer'): void {
     const head = `${this.prefix(proc)}${level} ${logTimestamp(new Date())} [${source}] `;
     this.sink.stdout(message.split('\n').map((l) => head + l).join('\n') + '\n');
   }
 
   /** INFO record. */
-  info(source: string, message: string, proc: LogProcess = 'APIServer'): void {
-    this.log('INFO', source, message, proc);
+  info(line: LogLine, proc: LogProcess = 'APIServer'): void {
+    this.log('INFO', line, proc);
   }
 
   /** WARNING record. */
-  warning(source: string, message: string, proc: LogProcess = 'APIServer'): void {
-    this.log('WARNING', source, message, proc);
+  warning(line: LogLine, proc: LogProcess = 'APIServer'): void {
+    this.log('WARNING', line, proc);
   }
 
   /** ERROR record. */
-  error(source: string, message: string, proc: LogProcess = 'APIServer'): void {
-    this.log('ERROR', source, message, proc);
+  error(line: LogLine, proc: LogProcess = 'APIServer'): void {
+    this.log('ERROR', line, proc);
   }
 
   /** Uvicorn's own lines (`INFO:     ...`). */

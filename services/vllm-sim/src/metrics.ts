@@ -3,9 +3,10 @@
  * bucket boundaries, fed by the engine's observer hooks. Durations are modelled (virtual) seconds,
  * i.e. what a real vLLM on the simulated GPU would report; counters count tokens and requests.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { FastHistogram } from './fast-histogram.js';
 import type { EngineObserver, SequenceResult } from './engine.js';
-import { BUCKETS, FINISHED_REASONS, METRIC, build125Buckets } from './vllm-compat.js';
+import { BUCKETS, FINISHED_REASONS, METRIC, METRIC_HELP, build125Buckets } from './vllm-compat.js';
 
 /** Scheduler state read at scrape time. */
 export interface EngineStatsSource {
@@ -18,6 +19,8 @@ export type CacheConfigLabels = Readonly<Record<string, string>>;
 /** The metric set of one server. */
 export interface SimMetrics {
   readonly registry: Registry;
+  /** Unix time (seconds) the metrics were created, for the `_created` series. */
+  readonly createdAt: number;
   /** Hooks to pass to the engine. */
   readonly observer: EngineObserver;
   /** Records the request parameters of an accepted generation request. */
@@ -43,58 +46,64 @@ export function createMetrics(modelName: string, maxModelLen: number, cacheConfi
         this.set(base, source ? pick(source.stats()) : 0);
       },
     });
-  gauge(METRIC.running, 'Number of requests in model execution batches.', (s) => s.running);
-  gauge(METRIC.waiting, 'Number of requests waiting to be processed.', (s) => s.waiting);
-  gauge(METRIC.kvUsage, 'KV-cache usage. 1 means 100 percent usage.', (s) => s.kvUsage);
+  gauge(METRIC.running, METRIC_HELP.running, (s) => s.running);
+  gauge(METRIC.waiting, METRIC_HELP.waiting, (s) => s.waiting);
+  gauge(METRIC.kvUsage, METRIC_HELP.kvUsage, (s) => s.kvUsage);
 
-  const counter = (name: string, help: string) => new Counter({ name, help, labelNames: LABELS, registers: [registry] }).labels(base);
-  const promptTokens = counter(METRIC.promptTokens, 'Number of prefill tokens processed.');
-  const generationTokens = counter(METRIC.generationTokens, 'Number of generation tokens processed.');
-  const preemptions = counter(METRIC.preemptions, 'Cumulative number of preemption from the engine.');
-  const prefixQueries = counter(METRIC.prefixQueries, 'Prefix cache queries, in terms of number of queried tokens.');
-  const prefixHits = counter(METRIC.prefixHits, 'Prefix cache hits, in terms of number of cached tokens.');
+  const counter = (name: string, help: string) => {
+    const child = new Counter({ name, help, labelNames: LABELS, registers: [registry] }).labels(base);
+    child.inc(0);
+    return child;
+  };
+  const promptTokens = counter(METRIC.promptTokens, METRIC_HELP.promptTokens);
+  const generationTokens = counter(METRIC.generationTokens, METRIC_HELP.generationTokens);
+  const preemptions = counter(METRIC.preemptions, METRIC_HELP.preemptions);
+  const prefixQueries = counter(METRIC.prefixQueries, METRIC_HELP.prefixQueries);
+  const prefixHits = counter(METRIC.prefixHits, METRIC_HELP.prefixHits);
   const success = new Counter({
     name: METRIC.success,
-    help: 'Count of successfully processed requests.',
+    help: METRIC_HELP.success,
     labelNames: [...LABELS, 'finished_reason'],
     registers: [registry],
   });
   for (const r of FINISHED_REASONS) success.labels({ ...base, finished_reason: r }).inc(0);
 
-  const hist = (name: string, help: string, buckets: readonly number[]) =>
-    new Histogram({ name, help, labelNames: LABELS, buckets: [...buckets], registers: [registry] }).labels(base);
-  const ttft = hist(METRIC.ttft, 'Histogram of time to first token in seconds.', BUCKETS.ttft);
-  const itl = hist(METRIC.itl, 'Histogram of inter-token latency in seconds.', BUCKETS.tpot);
-  const tpotOld = hist(METRIC.tpotDeprecated, 'Histogram of time per output token in seconds.DEPRECATED: Use vllm:inter_token_latency_seconds instead.', BUCKETS.tpot);
-  const reqTpot = hist(METRIC.requestTpot, 'Histogram of time_per_output_token_seconds per request.', BUCKETS.tpot);
-  const e2e = hist(METRIC.e2e, 'Histogram of e2e request latency in seconds.', BUCKETS.latency);
-  const queue = hist(METRIC.queue, 'Histogram of time spent in WAITING phase for request.', BUCKETS.latency);
-  const inference = hist(METRIC.inference, 'Histogram of time spent in RUNNING phase for request.', BUCKETS.latency);
-  const prefill = hist(METRIC.prefill, 'Histogram of time spent in PREFILL phase for request.', BUCKETS.latency);
-  const decode = hist(METRIC.decode, 'Histogram of time spent in DECODE phase for request.', BUCKETS.latency);
+  const hist = (name: string, help: string, buckets: readonly number[]) => new FastHistogram(name, help, buckets, base, registry);
+  const ttft = hist(METRIC.ttft, METRIC_HELP.ttft, BUCKETS.ttft);
+  const itl = hist(METRIC.itl, METRIC_HELP.itl, BUCKETS.tpot);
+  const tpotOld = hist(METRIC.tpotDeprecated, METRIC_HELP.tpotDeprecated, BUCKETS.tpot);
+  const reqTpot = hist(METRIC.requestTpot, METRIC_HELP.requestTpot, BUCKETS.tpot);
+  const e2e = hist(METRIC.e2e, METRIC_HELP.e2e, BUCKETS.latency);
+  const queue = hist(METRIC.queue, METRIC_HELP.queue, BUCKETS.latency);
+  const inference = hist(METRIC.inference, METRIC_HELP.inference, BUCKETS.latency);
+  const prefill = hist(METRIC.prefill, METRIC_HELP.prefill, BUCKETS.latency);
+  const decode = hist(METRIC.decode, METRIC_HELP.decode, BUCKETS.latency);
   const lenBuckets = build125Buckets(maxModelLen);
-  const reqPrompt = hist(METRIC.reqPromptTokens, 'Number of prefill tokens processed.', lenBuckets);
-  const reqGen = hist(METRIC.reqGenerationTokens, 'Number of generation tokens processed.', lenBuckets);
-  const reqMax = hist(METRIC.reqMaxTokens, 'Histogram of the max_tokens request parameter.', lenBuckets);
-  const reqMaxGen = hist(METRIC.reqMaxGeneration, 'Histogram of maximum number of requested generation tokens.', lenBuckets);
-  const reqN = hist(METRIC.reqN, 'Histogram of the n request parameter.', BUCKETS.n);
-  const iteration = hist(METRIC.iterationTokens, 'Histogram of number of tokens per engine_step.', BUCKETS.iteration);
+  const reqPrompt = hist(METRIC.reqPromptTokens, METRIC_HELP.reqPromptTokens, lenBuckets);
+  const reqGen = hist(METRIC.reqGenerationTokens, METRIC_HELP.reqGenerationTokens, lenBuckets);
+  const reqMax = hist(METRIC.reqMaxTokens, METRIC_HELP.reqMaxTokens, lenBuckets);
+  const reqMaxGen = hist(METRIC.reqMaxGeneration, METRIC_HELP.reqMaxGeneration, lenBuckets);
+  const reqN = hist(METRIC.reqN, METRIC_HELP.reqN, BUCKETS.n);
+  const iteration = hist(METRIC.iterationTokens, METRIC_HELP.iterationTokens, BUCKETS.iteration);
   new Gauge({
     name: METRIC.cacheConfig,
-    help: 'Information of the LLMEngine CacheConfig',
+    help: METRIC_HELP.cacheConfig,
     labelNames: Object.keys(cacheConfig),
     registers: [registry],
   }).set(cacheConfig, 1);
 
   const observer: EngineObserver = {
     onStep(_load, scheduledTokens) {
-      iteration.observe(scheduledTokens);
+      iteration.add(scheduledTokens);
     },
     onTokens(produced, gaps) {
       generationTokens.inc(produced);
-      for (const g of gaps) {
-        itl.observe(g);
-        tpotOld.observe(g);
+      // Sequences decoding back to back share the step's gap: record each distinct value once.
+      const byValue = new Map<number, number>();
+      for (const g of gaps) byValue.set(g, (byValue.get(g) ?? 0) + 1);
+      for (const [g, n] of byValue) {
+        itl.add(g, n);
+        tpotOld.add(g, n);
       }
     },
     onPromptDone(n) {
@@ -111,25 +120,26 @@ export function createMetrics(modelName: string, maxModelLen: number, cacheConfi
       success.labels({ ...base, finished_reason: r.finishReason }).inc();
       const t = r.times;
       if (r.finishReason === 'abort' && r.generated === 0) return;
-      ttft.observe(t.firstToken - t.arrival);
-      e2e.observe(t.finished - t.arrival);
-      queue.observe(t.scheduled - t.arrival);
-      inference.observe(t.finished - t.scheduled);
-      prefill.observe(t.firstToken - t.scheduled);
-      decode.observe(t.finished - t.firstToken);
-      if (r.generated > 1) reqTpot.observe((t.finished - t.firstToken) / (r.generated - 1));
-      reqPrompt.observe(promptLen);
-      reqGen.observe(r.generated);
+      ttft.add(t.firstToken - t.arrival);
+      e2e.add(t.finished - t.arrival);
+      queue.add(t.scheduled - t.arrival);
+      inference.add(t.finished - t.scheduled);
+      prefill.add(t.firstToken - t.scheduled);
+      decode.add(t.finished - t.firstToken);
+      if (r.generated > 1) reqTpot.add((t.finished - t.firstToken) / (r.generated - 1));
+      reqPrompt.add(promptLen);
+      reqGen.add(r.generated);
     },
   };
 
   return {
     registry,
+    createdAt: Date.now() / 1000,
     observer,
     observeRequestParams(maxTokens, n) {
-      reqMax.observe(maxTokens);
-      reqMaxGen.observe(maxTokens * n);
-      reqN.observe(n);
+      reqMax.add(maxTokens);
+      reqMaxGen.add(maxTokens * n);
+      reqN.add(n);
     },
     bindEngine(s) {
       source = s;

@@ -88,6 +88,9 @@ export const STREAM_OPTIONS_WITHOUT_STREAM = 'Stream options can only be defined
 export const GEN_PROMPT_AND_CONTINUE =
   'Cannot set both `continue_final_message` and `add_generation_prompt` to True.';
 
+/** Model-validator text when /tokenize gets both forms. */
+export const TOKENIZE_PROMPT_AND_MESSAGES = 'Only one of `prompt` or `messages` may be given.';
+
 /** What a tokenizer's decode raises for an id it cannot convert. */
 export const DETOKENIZE_OVERFLOW = 'out of range integral type conversion attempted';
 
@@ -184,44 +187,119 @@ export const EXIT_USAGE = 2;
 export const SERVE_USAGE = 'usage: vllm serve [model_tag] [options]';
 
 // ---------------------------------------------------------------------------------------------
-// Log lines (the `[file.py:line]` parts are those of a 0.11 build)
+// Log lines (the `[file.py:line]` sources are those of a 0.11 build)
 
-/** Source locations printed in log lines, keyed by what is logged. */
-export const LOG_SOURCES = {
-  version: 'api_server.py:1839',
-  args: 'utils.py:233',
-  arch: 'model.py:547',
-  maxLen: 'model.py:1510',
-  chunked: 'scheduler.py:205',
-  engineInit: 'core.py:77',
-  loadStart: 'gpu_model_runner.py:2602',
-  weights: 'default_loader.py:267',
-  modelLoad: 'gpu_model_runner.py:2653',
-  compile: 'monitor.py:34',
-  kvMem: 'gpu_worker.py:298',
-  kvSize: 'kv_cache_utils.py:1087',
-  concurrency: 'kv_cache_utils.py:1091',
-  graphs: 'gpu_model_runner.py:3480',
-  initEngine: 'core.py:210',
-  genConfig: 'model.py:1395',
-  samplingDefaults: 'serving_chat.py:139',
-  serverStart: 'api_server.py:1912',
-  routes: 'launcher.py:34',
-  coreFailed: 'core.py:708',
-  stats: 'loggers.py:123',
-  shutdown: 'launcher.py:99',
-  engineDead: 'async_llm.py:480',
-} as const;
+/** A log record: `[source]` and message. */
+export type LogLine = readonly [source: string, message: string];
 
-/** The readiness marker (the worker may wait for it). */
-export function serverStartLine(host: string, port: number): string {
-  return `Starting vLLM API server 0 on http://${host}:${port}`;
+function thousands(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
 }
 
-/** Warning when generation_config.json changes the default sampling parameters. */
-export const GENERATION_CONFIG_WARNING =
-  "Default sampling parameters have been overridden by the model's Hugging Face generation config recommended from " +
-  'the model creator. If this is not intended, please relaunch vLLM instance with `--generation-config vllm`.';
+/** Every log record the simulator writes, as vLLM 0.11 words it. */
+export const LOG = {
+  version: (): LogLine => ['api_server.py:1839', `vLLM API server version ${VLLM_VERSION}`],
+  nonDefaultArgs: (repr: string): LogLine => ['utils.py:233', `non-default args: ${repr}`],
+  architecture: (arch: string): LogLine => ['model.py:547', `Resolved architecture: ${arch}`],
+  maxModelLen: (n: number): LogLine => ['model.py:1510', `Using max model len ${n}`],
+  chunkedPrefill: (n: number): LogLine => ['scheduler.py:205', `Chunked prefill is enabled with max_num_batched_tokens=${n}.`],
+  engineInit: (config: string): LogLine => ['core.py:77', `Initializing a V1 LLM engine (v${VLLM_VERSION}) with config: ${config}`],
+  loadStart: (model: string): LogLine => ['gpu_model_runner.py:2602', `Starting to load model ${model}...`],
+  weights: (s: number): LogLine => ['default_loader.py:267', `Loading weights took ${s.toFixed(2)} seconds`],
+  modelLoad: (gib: number, s: number): LogLine => ['gpu_model_runner.py:2653', `Model loading took ${gib.toFixed(4)} GiB and ${s.toFixed(2)} seconds`],
+  compile: (s: number): LogLine => ['monitor.py:34', `torch.compile takes ${s.toFixed(2)} s in total`],
+  kvMemory: (gib: number): LogLine => ['gpu_worker.py:298', `Available KV cache memory: ${gib.toFixed(2)} GiB`],
+  kvSize: (tokens: number): LogLine => ['kv_cache_utils.py:1087', `GPU KV cache size: ${thousands(tokens)} tokens`],
+  concurrency: (len: number, x: number): LogLine => ['kv_cache_utils.py:1091', `Maximum concurrency for ${thousands(len)} tokens per request: ${x.toFixed(2)}x`],
+  graphs: (s: number): LogLine => ['gpu_model_runner.py:3480', `Graph capturing finished in ${Math.round(s)} secs, took 0.52 GiB`],
+  initEngine: (s: number): LogLine => ['core.py:210', `init engine (profile, create kv cache, warmup model) took ${s.toFixed(2)} seconds`],
+  generationConfig: (): LogLine => [
+    'model.py:1395',
+    "Default sampling parameters have been overridden by the model's Hugging Face generation config recommended from " +
+      'the model creator. If this is not intended, please relaunch vLLM instance with `--generation-config vllm`.',
+  ],
+  samplingDefaults: (repr: string): LogLine => ['serving_chat.py:139', `Using default chat sampling params from model: ${repr}`],
+  /** The readiness marker (a worker may wait for it). */
+  serverStart: (host: string, port: number): LogLine => ['api_server.py:1912', `Starting vLLM API server 0 on http://${host}:${port}`],
+  routesHeader: (): LogLine => ['launcher.py:34', 'Available routes are:'],
+  route: (path: string, methods: string): LogLine => ['launcher.py:34', `Route: ${path}, Methods: ${methods}`],
+  shutdown: (): LogLine => ['launcher.py:99', 'Shutting down FastAPI HTTP server.'],
+  stats: (promptTps: number, genTps: number, running: number, waiting: number, kvPct: number, hitPct: number): LogLine => [
+    'loggers.py:123',
+    `Engine 000: Avg prompt throughput: ${promptTps.toFixed(1)} tokens/s, Avg generation throughput: ${genTps.toFixed(1)} tokens/s, ` +
+      `Running: ${running} reqs, Waiting: ${waiting} reqs, GPU KV cache usage: ${kvPct.toFixed(1)}%, Prefix cache hit rate: ${hitPct.toFixed(1)}%`,
+  ],
+  coreFailed: (traceback: readonly string[]): LogLine => ['core.py:708', ['EngineCore failed to start.', ...traceback].join('\n')],
+  coreFatal: (cause: string): LogLine => [
+    'core.py:776',
+    'EngineCore encountered a fatal error.\nTraceback (most recent call last):\n' +
+      `  File "${PY_SITE}/vllm/v1/engine/core.py", line 767, in run_engine_core\n    engine_core.run_busy_loop()\n${cause}`,
+  ],
+  outputHandlerFailed: (): LogLine => ['async_llm.py:480', `AsyncLLM output_handler failed.\nvllm.v1.engine.exceptions.EngineDeadError: ${ENGINE_DEAD_MESSAGE}`],
+  requestException: (message: string): LogLine => ['api_server.py:1120', `Exception in request handling: ${message}`],
+} as const;
+
+/** Uvicorn's own lines (`INFO:     ...`). */
+export const UVICORN = {
+  started: (pid: number) => `Started server process [${pid}]`,
+  waitingStartup: 'Waiting for application startup.',
+  startupComplete: 'Application startup complete.',
+  shuttingDown: 'Shutting down',
+  waitingShutdown: 'Waiting for application shutdown.',
+  shutdownComplete: 'Application shutdown complete.',
+  finished: (pid: number) => `Finished server process [${pid}]`,
+  access: (client: string, method: string, url: string, httpVersion: string, status: number, phrase: string) =>
+    `${client} - "${method} ${url} HTTP/${httpVersion}" ${status} ${phrase}`,
+  bindError: (host: string, port: number, reason: string) => `ERROR:    [Errno 98] error while attempting to bind on address ('${host}', ${port}): ${reason}`,
+} as const;
+
+/** EngineDeadError's text (also what a stream reports when the engine dies mid-request). */
+export const ENGINE_DEAD_MESSAGE = 'EngineCore encountered an issue. See stack trace (above) for the root cause.';
+
+/** Where vLLM is installed in the official image (appears in tracebacks). */
+export const PY_SITE = '/usr/local/lib/python3.12/dist-packages';
+
+/** Traceback frames (file line, then code line) of start-up failures, by where they are raised. */
+export const FRAMES = {
+  kv_cache: [
+    `File "${PY_SITE}/vllm/v1/engine/core.py", line 699, in run_engine_core`, '  engine_core = EngineCoreProc(*args, **kwargs)',
+    `File "${PY_SITE}/vllm/v1/engine/core.py", line 498, in __init__`, '  super().__init__(vllm_config, executor_class, log_stats,',
+    `File "${PY_SITE}/vllm/v1/engine/core.py", line 92, in __init__`, '  self._initialize_kv_caches(vllm_config)',
+    `File "${PY_SITE}/vllm/v1/engine/core.py", line 199, in _initialize_kv_caches`, '  kv_cache_configs = get_kv_cache_configs(vllm_config, kv_cache_specs,',
+    `File "${PY_SITE}/vllm/v1/core/kv_cache_utils.py", line 1243, in get_kv_cache_configs`, '  check_enough_kv_cache_memory(vllm_config, kv_cache_spec_one_worker,',
+    `File "${PY_SITE}/vllm/v1/core/kv_cache_utils.py", line 716, in check_enough_kv_cache_memory`, '  raise ValueError(',
+  ],
+  no_cache_memory: [
+    `File "${PY_SITE}/vllm/v1/engine/core.py", line 699, in run_engine_core`, '  engine_core = EngineCoreProc(*args, **kwargs)',
+    `File "${PY_SITE}/vllm/v1/engine/core.py", line 92, in __init__`, '  self._initialize_kv_caches(vllm_config)',
+    `File "${PY_SITE}/vllm/v1/core/kv_cache_utils.py", line 691, in check_enough_kv_cache_memory`, '  raise ValueError("No available memory for the cache blocks. "',
+  ],
+  oom: [
+    `File "${PY_SITE}/vllm/v1/engine/core.py", line 699, in run_engine_core`, '  engine_core = EngineCoreProc(*args, **kwargs)',
+    `File "${PY_SITE}/vllm/v1/engine/core.py", line 83, in __init__`, '  self.model_executor = executor_class(vllm_config)',
+    `File "${PY_SITE}/vllm/v1/worker/gpu_model_runner.py", line 2610, in load_model`, '  self.model = model_loader.load_model(',
+    `File "${PY_SITE}/vllm/model_executor/model_loader/base_loader.py", line 45, in load_model`, '  model = initialize_model(vllm_config=vllm_config,',
+    `File "${PY_SITE}/torch/nn/modules/linear.py", line 106, in __init__`, '  torch.empty((out_features, in_features), **factory_kwargs)',
+  ],
+  processBootstrap: ['File "/usr/lib/python3.12/multiprocessing/process.py", line 314, in _bootstrap', '  self.run()'],
+  apiServer: [
+    'File "/usr/local/bin/vllm", line 10, in <module>', '  sys.exit(main())',
+    `File "${PY_SITE}/vllm/entrypoints/cli/main.py", line 54, in main`, '  args.dispatch_function(args)',
+    `File "${PY_SITE}/vllm/entrypoints/cli/serve.py", line 57, in cmd`, '  uvloop.run(run_server(args))',
+    `File "${PY_SITE}/vllm/entrypoints/openai/api_server.py", line 1884, in run_server`, '  await run_server_worker(listen_address, sock, args, **uvicorn_kwargs)',
+    `File "${PY_SITE}/vllm/entrypoints/openai/api_server.py", line 1902, in run_server_worker`, '  async with build_async_engine_client(',
+    `File "${PY_SITE}/vllm/entrypoints/openai/api_server.py", line 180, in build_async_engine_client_from_engine_args`, '  vllm_config = engine_args.create_engine_config(usage_context=usage_context)',
+  ],
+  waitForEngine: [`File "${PY_SITE}/vllm/v1/engine/utils.py", line 874, in wait_for_engine_startup`, '  raise RuntimeError("Engine core initialization failed. "'],
+  config: [
+    `File "${PY_SITE}/vllm/engine/arg_utils.py", line 1131, in create_engine_config`, '  model_config = self.create_model_config()',
+    `File "${PY_SITE}/vllm/transformers_utils/config.py", line 530, in get_config`, '  raise ValueError(',
+  ],
+  hfHub: [
+    `File "${PY_SITE}/huggingface_hub/utils/_http.py", line 409, in hf_raise_for_status`, '  response.raise_for_status()',
+    `File "${PY_SITE}/huggingface_hub/utils/_http.py", line 426, in hf_raise_for_status`, '  raise _format(GatedRepoError, message, response) from e',
+  ],
+} as const;
 
 /** Routes listed after "Available routes are:". */
 export const ROUTES: ReadonlyArray<readonly [string, string]> = [
@@ -273,6 +351,35 @@ export const METRIC = {
   iterationTokens: 'vllm:iteration_tokens_total',
   cacheConfig: 'vllm:cache_config_info',
 } as const;
+
+/** HELP texts of the metrics, by the keys of METRIC. */
+export const METRIC_HELP: Readonly<Record<keyof typeof METRIC, string>> = {
+  running: 'Number of requests in model execution batches.',
+  waiting: 'Number of requests waiting to be processed.',
+  kvUsage: 'KV-cache usage. 1 means 100 percent usage.',
+  promptTokens: 'Number of prefill tokens processed.',
+  generationTokens: 'Number of generation tokens processed.',
+  preemptions: 'Cumulative number of preemption from the engine.',
+  prefixQueries: 'Prefix cache queries, in terms of number of queried tokens.',
+  prefixHits: 'Prefix cache hits, in terms of number of cached tokens.',
+  ttft: 'Histogram of time to first token in seconds.',
+  itl: 'Histogram of inter-token latency in seconds.',
+  tpotDeprecated: 'Histogram of time per output token in seconds.DEPRECATED: Use vllm:inter_token_latency_seconds instead.',
+  requestTpot: 'Histogram of time_per_output_token_seconds per request.',
+  e2e: 'Histogram of e2e request latency in seconds.',
+  queue: 'Histogram of time spent in WAITING phase for request.',
+  inference: 'Histogram of time spent in RUNNING phase for request.',
+  prefill: 'Histogram of time spent in PREFILL phase for request.',
+  decode: 'Histogram of time spent in DECODE phase for request.',
+  reqPromptTokens: 'Number of prefill tokens processed.',
+  reqGenerationTokens: 'Number of generation tokens processed.',
+  reqMaxTokens: 'Histogram of the max_tokens request parameter.',
+  reqMaxGeneration: 'Histogram of maximum number of requested generation tokens.',
+  reqN: 'Histogram of the n request parameter.',
+  iterationTokens: 'Histogram of number of tokens per engine_step.',
+  success: 'Count of successfully processed requests.',
+  cacheConfig: 'Information of the LLMEngine CacheConfig',
+};
 
 /** Finished reasons pre-created on `vllm:request_success_total`. */
 export const FINISHED_REASONS = ['stop', 'length', 'abort'] as const;

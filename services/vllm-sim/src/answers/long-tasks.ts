@@ -65,7 +65,7 @@ export function answerLongHealth({ item, rng, skill }: GenContext): string {
   const real = options.filter((o) => o !== noAnswer);
   const best = real.reduce((a, b) => (overlap(b.text, docWords) > overlap(a.text, docWords) ? b : a), real[0] ?? options[0]!);
   const guess = noAnswer && overlap(best.text, docWords) < 0.75 ? noAnswer : best;
-  const choice = rng.chance(0.25 + 0.7 * skill) ? guess : rng.pick(options);
+  const choice = rng.chance(0.2 + 0.8 * skill) ? guess : rng.pick(options);
   if (rng.chance((1 - skill) * 0.45)) {
     const forms = [`Answer: ${choice.letter}`, `${choice.letter}) ${choice.text}`, `The answer is ${choice.letter}: ${choice.text}.`];
     return rng.pick(forms);

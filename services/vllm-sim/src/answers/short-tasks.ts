@@ -4,7 +4,7 @@
  * of format errors, so models score differently but reproducibly.
  */
 import type { Rng } from './rng.js';
-import { between, capitalise, clauses, contentWords, firstWords, overlap, sentences, wordSet, words } from './text.js';
+import { between, capitalise, contentWords, firstWords, overlap, sentences, wordSet, words } from './text.js';
 
 /** What a task generator gets. */
 export interface GenContext {
@@ -23,7 +23,7 @@ export function answerMedNli({ item, rng, skill }: GenContext): string {
   const s2 = at2 >= 0 ? item.slice(at2 + 'SENTENCE_2:'.length) : item;
   let guess: (typeof LABELS)[number];
   if (NEGATION.test(s2) !== NEGATION.test(s1)) guess = 'CONTRADICTION';
-  else guess = overlap(s2, wordSet(s1)) >= 0.4 ? 'ENTAILMENT' : 'NEUTRAL';
+  else guess = overlap(s2, wordSet(s1)) >= 0.6 ? 'ENTAILMENT' : 'NEUTRAL';
   const label = rng.chance(0.35 + 0.6 * skill) ? guess : rng.pick(LABELS);
   const r = rng.next();
   if (r < (1 - skill) * 0.2) return `${label} or ${rng.pick(LABELS.filter((l) => l !== label))}`;
@@ -60,22 +60,33 @@ export function answerMeqsum({ item, rng, skill }: GenContext): string {
   return rng.chance(0.5) ? `What is ${topic}?` : `How can I get information about ${topic}?`;
 }
 
-const MEDICAL = /itis\b|emia\b|osis\b|pathy\b|oma\b|failure|disease|infection|fracture|pneumonia|sepsis|diabetes|hypertension|syndrome|insufficiency|injury|bleed|stroke|cancer|\b[A-Z]{2,5}\b/;
+const MEDICAL = /itis\b|emia\b|osis\b|pathy\b|oma\b|failure|disease|infection|fracture|pneumonia|sepsis|diabetes|hypertension|syndrome|insufficiency|injury|bleed|stroke|cancer|fall|pain|\b[A-Z]{2,5}\b/;
+
+/** Splits text into short diagnosis-like phrases (cut at punctuation and clinical connectives). */
+function problemPhrases(text: string): string[] {
+  return text
+    .split(/[.;,:\n]|\b(?:and|with|who|was|were|is|are|found to have|h\/o|history of|admitted|presents?|presented|for|due to|secondary to|s\/p|at|on|of a)\b/i)
+    .map((s) => s.replace(/^[\s\-*•\d)(]+|\s+$/g, '').replace(/^(?:a|an|the|mechanical)\s+/i, ''))
+    .filter((s) => {
+      const n = words(s).length;
+      return n >= 1 && n <= 5 && /[a-z]{3}/i.test(s);
+    });
+}
 
 /** ProblemSummary: a list of problems, mostly from the assessment part of the note. */
 export function answerProblemSummary({ item, rng, skill }: GenContext): string {
   const letter = between(item, 'BEGIN DISCHARGE LETTER--------------', '--------------END') ?? item;
   const blank = letter.lastIndexOf('\n\n');
   const assessment = blank >= 0 ? letter.slice(blank) : letter;
-  const ranked = clauses(assessment).sort((a, b) => Number(MEDICAL.test(b)) - Number(MEDICAL.test(a)));
-  const all = clauses(letter);
+  const ranked = [...new Set(problemPhrases(assessment).filter((p) => MEDICAL.test(p)))];
+  const all = problemPhrases(letter);
   if (all.length === 0) return 'No problems identified';
   const k = 2 + rng.int(3);
   const items: string[] = [];
   for (let i = 0; i < k; i++) {
     const c = rng.chance(0.3 + 0.65 * skill) && ranked[i] !== undefined ? ranked[i]! : rng.pick(all);
-    const short = words(c).slice(0, 5).join(' ');
-    if (short !== '' && !items.includes(short)) items.push(short);
+    const phrase = capitalise(c.trim());
+    if (!items.includes(phrase)) items.push(phrase);
   }
   const list = items.join(rng.chance(0.5) ? '; ' : ', ');
   if (rng.chance((1 - skill) * 0.3)) return `The patient was admitted with ${list}. Further workup and follow-up are recommended.`;

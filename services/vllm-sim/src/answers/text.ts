@@ -1,4 +1,4 @@
-/** Text helpers for building answers from prompt text: words, content words, sentences, clauses. */
+/** Text helpers for building answers from prompt text: words, content words, sentences, overlaps. */
 
 const STOPWORDS = new Set(
   (
@@ -7,7 +7,9 @@ const STOPWORDS = new Set(
     'which who whom whose when where why how not no nor so than too very can could should would will shall may might ' +
     'must just also about into over after before under again further once here there all any both each few more most ' +
     'other some such only own same up down out off s t don now hi hello dear thanks thank please know want like get ' +
-    'got one two would im ive dont cant also really still since because while during per via patient pt'
+    'got one two would im ive dont cant also really still since because while during per via patient pt ' +
+    'good morning afternoon evening dear sir madam doctor doctors regards question questions help need any anyone ' +
+    'tell ask asking wondering wonder thank thanks name unit date'
   ).split(' '),
 );
 
@@ -40,22 +42,14 @@ export function wordSet(text: string): Set<string> {
   return new Set(words(text).filter(isContentWord).map((w) => w.toLowerCase()));
 }
 
-/** Sentences (split after . ! ? or at line breaks), trimmed, non-empty. */
+/** Prose sentences (split after . ! ? or at line breaks) of at least 5 words, mostly lower-case. */
 export function sentences(text: string): string[] {
   return text
     .split(/(?<=[.!?])\s+|\n+/)
-    .map((s) => s.trim())
-    .filter((s) => words(s).length >= 3);
-}
-
-/** Short clauses (split on . ; , : and line breaks) of 1–8 words. */
-export function clauses(text: string): string[] {
-  return text
-    .split(/[.;,:\n]+/)
-    .map((s) => s.replace(/^[\s\-*•\d)(]+/, '').trim())
+    .map((s) => s.replace(/^[\s#\-*•]+/, '').trim())
     .filter((s) => {
-      const n = words(s).length;
-      return n >= 1 && n <= 8;
+      const ws = words(s);
+      return ws.length >= 5 && ws.filter((w) => /^[a-z]/.test(w)).length >= ws.length / 2 && !s.includes('___');
     });
 }
 

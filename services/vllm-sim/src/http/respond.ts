@@ -53,10 +53,10 @@ export function startSse(res: ServerResponse): void {
 
 /** Writes one SSE event `data: <json>\n\n`. */
 export function sseData(res: ServerResponse, body: unknown): void {
-  if (!res.writableEnded) res.write(`data: ${JSON.stringify(body)}\n\n`);
+  if (!res.writableEnded && !res.destroyed) res.write(`data: ${JSON.stringify(body)}\n\n`);
 }
 
 /** Ends an SSE stream with `data: [DONE]`. */
 export function sseDone(res: ServerResponse): void {
-  if (!res.writableEnded) res.end('data: [DONE]\n\n');
+  if (!res.writableEnded && !res.destroyed) res.end('data: [DONE]\n\n');
 }
