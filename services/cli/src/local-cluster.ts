@@ -13,9 +13,9 @@ import { ClueError } from '@clue/tasks';
 
 const require = createRequire(import.meta.url);
 
-/** Entry point of a workspace package's bin (`dist/main.js`). */
+/** Entry point of a workspace package's bin: `dist/main.js` beside its `dist/index.js` export. */
 function packageMain(pkg: string): string {
-  return join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', 'main.js');
+  return join(dirname(require.resolve(pkg)), 'main.js');
 }
 
 /** Options of {@link startLocalCluster}. */
