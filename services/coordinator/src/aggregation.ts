@@ -1,0 +1,117 @@
+/**
+ * Cell aggregation: from the per-sample records of a cell's units (results objects, JSONL of
+ * SampleRecord) to the cell's metrics with @clue/tasks (`aggregateSamples`, `taskScore`). Pure given
+ * the records, so recomputing a cell always gives the same result. LongHealth is aggregated per
+ * subtask (`Task<n>_Accuracy` over the prompts of task n). Metrics that no sample carries are listed as
+ * not computed with the reason (the model-based ones with the library's reason).
+ */
+import type { ObjectStore } from '@nats-io/obj';
+import type { SampleRecord } from '@clue/common';
+import {
+  METRIC_KEYS,
+  MODEL_METRICS,
+  NOT_COMPUTED_REASONS,
+  aggregateSamples,
+  taskScore,
+  type AggregationMode,
+  type MetricValues,
+  type TaskId,
+} from '@clue/tasks';
+import type { CellRecord, StoredUnitRecord } from './records.js';
+
+/** A results object that cannot be aggregated (names the unit and line). */
+export class ResultsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultsError';
+  }
+}
+
+/** The aggregated part of a cell record. */
+export type CellAggregate = Pick<CellRecord, 'samples' | 'metrics' | 'metricTexts' | 'notComputed' | 'score' | 'missing'>;
+
+/** Parses and checks one unit's JSONL: every index of [start, end) exactly once, numeric metrics. */
+export function parseUnitResults(unit: Pick<StoredUnitRecord, 'id' | 'start' | 'end'>, text: string): SampleRecord[] {
+  const out: SampleRecord[] = [];
+  const seen = new Set<number>();
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `results of unit ${unit.id}, line ${i + 1}`;
+    let rec: SampleRecord;
+    try {
+      rec = JSON.parse(line) as SampleRecord;
+    } catch {
+      throw new ResultsError(`${where}: not valid JSON`);
+    }
+    if (typeof rec !== 'object' || rec === null || !Number.isInteger(rec.index)) throw new ResultsError(`${where}: field 'index' must be an integer`);
+    if (rec.index < unit.start || rec.index >= unit.end) throw new ResultsError(`${where}: index ${rec.index} is outside the unit's range [${unit.start}, ${unit.end})`);
+    if (seen.has(rec.index)) throw new ResultsError(`${where}: index ${rec.index} appears twice`);
+    if (typeof rec.metrics !== 'object' || rec.metrics === null) throw new ResultsError(`${where}: field 'metrics' must be an object`);
+    for (const [k, v] of Object.entries(rec.metrics)) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ResultsError(`${where}: metric '${k}' must be a finite number`);
+    }
+    seen.add(rec.index);
+    out.push(rec);
+  });
+  if (seen.size !== unit.end - unit.start) {
+    const missing = [];
+    for (let i = unit.start; i < unit.end && missing.length < 5; i++) if (!seen.has(i)) missing.push(i);
+    throw new ResultsError(`results of unit ${unit.id}: ${unit.end - unit.start - seen.size} sample(s) missing (e.g. index ${missing.join(', ')})`);
+  }
+  return out;
+}
+
+/** Reads and checks a unit's results object. @throws ResultsError when absent or malformed. */
+export async function readUnitResults(store: ObjectStore, unit: StoredUnitRecord): Promise<SampleRecord[]> {
+  const name = unit.resultsObject ?? unit.id;
+  const blob = await store.getBlob(name);
+  if (!blob) throw new ResultsError(`results object '${name}' of unit ${unit.id} is missing`);
+  return parseUnitResults(unit, new TextDecoder().decode(blob));
+}
+
+function notReported(key: string, have: number, total: number): string {
+  const family = MODEL_METRICS[key];
+  if (family && have === 0) return NOT_COMPUTED_REASONS[family];
+  return have === 0 ? 'not computed: no sample carries this metric' : `not computed: only ${have} of ${total} samples carry this metric`;
+}
+
+/** Aggregates metric `keys` over `rows` into `metrics`/`texts`, or lists them as not computed. */
+function aggregateKeys(
+  task: TaskId,
+  rows: readonly MetricValues[],
+  keys: readonly string[],
+  mode: AggregationMode,
+  acc: { metrics: Record<string, number>; texts: Record<string, string>; notComputed: Record<string, string> },
+  emptyReason: string,
+): void {
+  const present = keys.filter((k) => rows.length > 0 && rows.every((r) => typeof r[k] === 'number'));
+  for (const k of keys) {
+    if (present.includes(k)) continue;
+    acc.notComputed[k] = rows.length === 0 ? emptyReason : notReported(k, rows.filter((r) => typeof r[k] === 'number').length, rows.length);
+  }
+  if (present.length === 0) return;
+  const projected = rows.map((r) => Object.fromEntries(present.map((k) => [k, r[k]!])) as MetricValues);
+  const agg = aggregateSamples(task, projected, mode);
+  for (const k of present) {
+    acc.metrics[k] = agg[k]!.value;
+    acc.texts[k] = agg[k]!.text;
+  }
+}
+
+/** Aggregates a cell's samples (any order; sorted by index first, as CLUE's order matters in `clue` mode). */
+export function aggregateCell(task: TaskId, samples: readonly SampleRecord[], mode: AggregationMode): CellAggregate {
+  const sorted = [...samples].sort((a, b) => a.index - b.index);
+  const acc = { metrics: {} as Record<string, number>, texts: {} as Record<string, string>, notComputed: {} as Record<string, string> };
+  if (task === 'longhealth') {
+    for (const n of [1, 2, 3]) {
+      const key = `Task${n}_Accuracy`;
+      const rows = sorted.filter((s) => s.subtask === n || (s.subtask === undefined && key in s.metrics)).map((s) => s.metrics);
+      aggregateKeys(task, rows, [key], mode, acc, `not computed: the run has no LongHealth task ${n} prompts (max_samples)`);
+    }
+  } else {
+    aggregateKeys(task, sorted.map((s) => s.metrics), METRIC_KEYS[task], mode, acc, 'not computed: no samples');
+  }
+  const ts = taskScore(task, acc.metrics);
+  return { samples: sorted.length, metrics: acc.metrics, metricTexts: acc.texts, notComputed: acc.notComputed, score: ts.score, missing: [...ts.missing] };
+}

@@ -1,0 +1,155 @@
+/**
+ * Coordinator configuration: command-line flags (yargs), each with a `CLUE_*` environment variable
+ * and a default, in that order of precedence (flag > env > default). Everything is validated once,
+ * at start-up; every problem is reported together and nothing is read from the environment later.
+ */
+import yargs from 'yargs';
+
+/** The validated, frozen configuration of one coordinator process. */
+export interface CoordinatorConfig {
+  /** NATS server URL(s), comma separated. */
+  readonly natsUrl: string;
+  readonly grpcHost: string;
+  /** 0 = a random free port (tests). */
+  readonly grpcPort: number;
+  /** Port of the `/metrics` HTTP endpoint; undefined = no endpoint. */
+  readonly metricsPort: number | undefined;
+  /** Target GPU-seconds of one unit (on the reference GPU class). */
+  readonly unitsTargetGpuSeconds: number;
+  /** Non-infrastructure failures a unit may have before it is dead-lettered. */
+  readonly maxAttempts: number;
+  /** A running unit without progress for this long is re-queued (counted as an infrastructure failure). */
+  readonly stallSeconds: number;
+  /** JetStream replicas of every stream, KV bucket and object store (1 on a single server, 3 in production). */
+  readonly replicas: number;
+  /** How often workers must call in (GetAssignment or ReportProgress); their KV records expire after 4x this. */
+  readonly heartbeatSeconds: number;
+  /** Period of the reconcile tick (finishing cells and runs, stall detection). */
+  readonly reconcileSeconds: number;
+  /** Seconds a worker with nothing to do waits before asking again. */
+  readonly pollAfterSeconds: number;
+  /** Grace period of a shutdown before in-flight calls are cancelled. */
+  readonly shutdownGraceSeconds: number;
+  /** `exact` means or CLUE's arithmetic (`clue`: first sample counted twice, 2-decimal rounding). */
+  readonly aggregation: 'exact' | 'clue';
+  /** Largest gRPC message accepted (datasets are sent in one message). */
+  readonly maxMessageBytes: number;
+  readonly logLevel: string;
+}
+
+/** Thrown when flags or environment are invalid; lists every issue. */
+export class ConfigError extends Error {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+type Kind = 'string' | 'int' | 'number';
+
+interface OptionSpec {
+  readonly env: string;
+  readonly kind: Kind;
+  readonly default?: string;
+  readonly describe: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly choices?: readonly string[];
+}
+
+/** Every flag with its environment variable, default and range. */
+export const CONFIG_OPTIONS = {
+  nats: { env: 'CLUE_NATS_URL', kind: 'string', default: 'nats://127.0.0.1:4222', describe: 'NATS server URL(s), comma separated' },
+  'grpc-host': { env: 'CLUE_GRPC_HOST', kind: 'string', default: '0.0.0.0', describe: 'address the gRPC server binds' },
+  'grpc-port': { env: 'CLUE_GRPC_PORT', kind: 'int', default: '50051', min: 0, max: 65535, describe: 'gRPC port (0 = random)' },
+  'metrics-port': { env: 'CLUE_METRICS_PORT', kind: 'int', min: 0, max: 65535, describe: 'port of the Prometheus /metrics endpoint (unset = none)' },
+  'units-target-gpu-seconds': {
+    env: 'CLUE_UNITS_TARGET_GPU_SECONDS', kind: 'number', default: '120', min: 0.01, max: 86400,
+    describe: 'estimated GPU-seconds one work unit should take (LongHealth units get half)',
+  },
+  'max-attempts': { env: 'CLUE_MAX_ATTEMPTS', kind: 'int', default: '3', min: 1, max: 100, describe: 'failed attempts before a unit is dead-lettered' },
+  'stall-seconds': { env: 'CLUE_STALL_SECONDS', kind: 'number', default: '600', min: 1, max: 86400, describe: 'a running unit without progress for this long is re-queued' },
+  replicas: { env: 'CLUE_JS_REPLICAS', kind: 'int', default: '1', min: 1, max: 5, describe: 'JetStream replicas of streams, KV buckets and object stores' },
+  'heartbeat-seconds': { env: 'CLUE_HEARTBEAT_SECONDS', kind: 'number', default: '10', min: 1, max: 3600, describe: 'how often workers must call in' },
+  'reconcile-seconds': { env: 'CLUE_RECONCILE_SECONDS', kind: 'number', default: '5', min: 0.1, max: 3600, describe: 'period of the reconcile tick' },
+  'poll-after-seconds': { env: 'CLUE_POLL_AFTER_SECONDS', kind: 'int', default: '5', min: 1, max: 3600, describe: 'idle workers ask again after this long' },
+  'shutdown-grace-seconds': { env: 'CLUE_SHUTDOWN_GRACE_SECONDS', kind: 'number', default: '10', min: 0, max: 3600, describe: 'grace period before in-flight calls are cancelled' },
+  aggregation: { env: 'CLUE_AGGREGATION', kind: 'string', default: 'exact', choices: ['exact', 'clue'], describe: "cell means: exact, or CLUE's arithmetic" },
+  'max-message-mib': { env: 'CLUE_MAX_MESSAGE_MIB', kind: 'int', default: '512', min: 4, max: 2047, describe: 'largest gRPC message accepted, in MiB (datasets)' },
+  'log-level': { env: 'CLUE_LOG_LEVEL', kind: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'log level (logs go to stderr)' },
+} as const satisfies Record<string, OptionSpec>;
+
+type Flag = keyof typeof CONFIG_OPTIONS;
+
+function parseValue(flag: string, spec: OptionSpec, raw: string, issues: string[]): string | number | undefined {
+  const where = `--${flag} (${spec.env})`;
+  if (spec.kind === 'string') {
+    if (raw.trim() === '') return void issues.push(`${where}: must not be empty`);
+    if (spec.choices && !spec.choices.includes(raw)) return void issues.push(`${where}: must be one of ${spec.choices.join(', ')}, got '${raw}'`);
+    return raw;
+  }
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) return void issues.push(`${where}: must be a number, got '${raw}'`);
+  if (spec.kind === 'int' && !Number.isInteger(n)) return void issues.push(`${where}: must be a whole number, got '${raw}'`);
+  if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+    return void issues.push(`${where}: must be from ${spec.min} to ${spec.max}, got ${raw}`);
+  }
+  return n;
+}
+
+/**
+ * Parses flags and environment into a frozen {@link CoordinatorConfig}.
+ * @throws ConfigError listing every invalid or unknown flag and variable.
+ */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CoordinatorConfig {
+  let y = yargs([...argv])
+    .scriptName('clue-coordinator')
+    .usage('$0 [options]\n\nThe CLUE coordinator: plans runs, schedules workers, keeps all state in JetStream, serves gRPC.')
+    .strict()
+    .version(false)
+    .help()
+    .fail((msg, err) => {
+      throw err ?? new ConfigError([msg]);
+    });
+  for (const [flag, spec] of Object.entries(CONFIG_OPTIONS) as [Flag, OptionSpec][]) {
+    const dflt = spec.default !== undefined ? ` [default: ${spec.default}]` : '';
+    y = y.option(flag, { type: 'string', describe: `${spec.describe} (env ${spec.env})${dflt}` });
+  }
+  const args = y.parseSync() as Record<string, unknown>;
+  const issues: string[] = [];
+  const values: Partial<Record<Flag, string | number>> = {};
+  for (const [flag, spec] of Object.entries(CONFIG_OPTIONS) as [Flag, OptionSpec][]) {
+    const fromFlag = args[flag];
+    const raw = Array.isArray(fromFlag) ? String(fromFlag[fromFlag.length - 1]) : typeof fromFlag === 'string' ? fromFlag : env[spec.env] ?? spec.default;
+    if (raw === undefined) continue;
+    const v = parseValue(flag, spec, raw, issues);
+    if (v !== undefined) values[flag] = v;
+  }
+  if (issues.length) throw new ConfigError(issues);
+  const num = (f: Flag): number => values[f] as number;
+  const str = (f: Flag): string => values[f] as string;
+  return Object.freeze({
+    natsUrl: str('nats'),
+    grpcHost: str('grpc-host'),
+    grpcPort: num('grpc-port'),
+    metricsPort: values['metrics-port'] as number | undefined,
+    unitsTargetGpuSeconds: num('units-target-gpu-seconds'),
+    maxAttempts: num('max-attempts'),
+    stallSeconds: num('stall-seconds'),
+    replicas: num('replicas'),
+    heartbeatSeconds: num('heartbeat-seconds'),
+    reconcileSeconds: num('reconcile-seconds'),
+    pollAfterSeconds: num('poll-after-seconds'),
+    shutdownGraceSeconds: num('shutdown-grace-seconds'),
+    aggregation: str('aggregation') as 'exact' | 'clue',
+    maxMessageBytes: num('max-message-mib') * 1024 * 1024,
+    logLevel: str('log-level'),
+  });
+}
+
+/** The defaults with overrides, without parsing flags (tests and embedding, e.g. `clue up`). */
+export function configWith(overrides: Partial<CoordinatorConfig>): CoordinatorConfig {
+  return Object.freeze({ ...loadConfig([], {}), ...overrides });
+}

@@ -1,0 +1,15 @@
+/**
+ * @clue/coordinator — plans runs into units, schedules models onto workers, keeps all state in
+ * JetStream, aggregates cell scores and serves the Coordinator and WorkerApi gRPC services.
+ */
+export { Coordinator, type CoordinatorState, type CoordinatorEndpoints, type CoordinatorOptions } from './coordinator.js';
+export { loadConfig, configWith, ConfigError, CONFIG_OPTIONS, type CoordinatorConfig } from './config.js';
+export { CoordinatorError, toGrpcStatus, type CoordinatorErrorCode } from './errors.js';
+export { ensureJetStream, ensureModelConsumer, UNIT_ACK_WAIT_MS, UNIT_MAX_DELIVER, type JetStreamHandles } from './jetstream-setup.js';
+export { validateSpec, runIdFor, derivedIdempotencyKey, DEFAULT_SAMPLING, type RunSpecMessage } from './spec.js';
+export { profileDataset, LONGHEALTH_PROMPTS_PER_QUESTION, type DatasetProfile } from './datasets.js';
+export { planCell, planRun, shardBounds, sampleCosts, type PlannedCell, type PlannedUnit, type PlanCellInput } from './planner.js';
+export { assign, tpOnWorker, type AssignmentDecision, type SchedulerSnapshot, type AssignRequest } from './scheduler.js';
+export { aggregateCell, parseUnitResults } from './aggregation.js';
+export type { StoredRunRecord, StoredUnitRecord, CellRecord, WorkerRecord, CellPlanRecord, DatasetDescription } from './records.js';
+export type { DeadLetter, FailureKind } from './dead-letter.js';

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CoordinatorError } from './errors.js';
+import { DEFAULT_SAMPLING, derivedIdempotencyKey, runIdFor, validateSpec, type RunSpecMessage } from './spec.js';
+import type { DatasetDescription } from './records.js';
+
+const SHA_MEDNLI = 'a'.repeat(64);
+const SHA_MEQSUM = 'b'.repeat(64);
+const registered: Record<string, DatasetDescription> = {
+  [SHA_MEDNLI]: { task: 'mednli', fileName: 'mli_test_v1.jsonl', samples: 10, size: 100 },
+  [SHA_MEQSUM]: { task: 'meqsum', fileName: 'x.xlsx', samples: 10, size: 100 },
+};
+const lookup = async (sha: string): Promise<DatasetDescription | null> => registered[sha] ?? null;
+const good: RunSpecMessage = {
+  name: 'nightly',
+  models: ['llama-3-8b-instruct', 'meta-llama/Meta-Llama-3-70B-Instruct'],
+  tasks: ['mednli', 'MeQSum'],
+  datasets: { mednli: SHA_MEDNLI, meqsum: SHA_MEQSUM },
+  sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: 7 },
+  maxSamples: 0,
+  idempotencyKey: '',
+  preset: '',
+};
+
+test('a valid spec resolves HF ids to catalog keys, normalises task ids and derives a stable key', async () => {
+  const s = await validateSpec(good, lookup);
+  assert.deepEqual(s.models, ['llama-3-8b-instruct', 'llama-3-70b-instruct']);
+  assert.deepEqual(s.tasks, ['mednli', 'meqsum']);
+  assert.deepEqual(s.datasets, { mednli: SHA_MEDNLI, meqsum: SHA_MEQSUM });
+  assert.equal(s.idempotencyKey, derivedIdempotencyKey(s));
+  assert.equal((await validateSpec(good, lookup)).idempotencyKey, s.idempotencyKey);
+  assert.notEqual((await validateSpec({ ...good, maxSamples: 5 }, lookup)).idempotencyKey, s.idempotencyKey);
+  assert.equal((await validateSpec({ ...good, idempotencyKey: 'nightly-2026-11-25' }, lookup)).idempotencyKey, 'nightly-2026-11-25');
+  assert.match(runIdFor('nightly-2026-11-25'), /^r[0-9a-f]{12}$/);
+  assert.deepEqual((await validateSpec({ ...good, sampling: null }, lookup)).sampling, DEFAULT_SAMPLING);
+  const preset = await validateSpec({ ...good, models: [], preset: 'clue-v3' }, lookup);
+  assert.equal(preset.models.length, 25);
+});
+
+test('several problems are reported together, each naming its field', async () => {
+  await assert.rejects(
+    validateSpec({ ...good, models: ['gpt-5', 'llama-3-8b-instruct'], sampling: { temperature: 3, topP: 1, maxTokens: 0, seed: 0 } }, lookup),
+    (e: unknown) => {
+      assert.ok(e instanceof CoordinatorError);
+      assert.equal(e.code, 'INVALID_ARGUMENT');
+      assert.equal(e.field, 'spec.models[0]');
+      assert.match(e.message, /^spec\.models\[0\]: unknown model 'gpt-5'/m);
+      assert.match(e.message, /^spec\.sampling\.temperature: must be in \[0, 2\], got 3$/m);
+      return true;
+    },
+  );
+});

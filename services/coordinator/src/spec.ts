@@ -1,0 +1,166 @@
+/**
+ * Validation of a submitted RunSpec into a {@link RunSpecRecord}: models (catalog keys, Hugging Face
+ * ids, aliases; a preset adds its models), tasks, one registered dataset per task, sampling ranges,
+ * max_samples. Every problem is reported at once, each naming its field (`spec.models[1]: unknown
+ * model 'gpt-5'; did you mean: ...`). Also derives the idempotency key and the run id.
+ */
+import { createHash } from 'node:crypto';
+import type { RunSpecRecord, SamplingSpec } from '@clue/common';
+import { ClueError, getModel, parseTaskId, presetModels, type TaskId } from '@clue/tasks';
+import { CoordinatorError } from './errors.js';
+import type { DatasetDescription } from './records.js';
+
+/** The RunSpec message as @grpc/proto-loader decodes it (camelCase, defaults filled in). */
+export interface RunSpecMessage {
+  readonly name?: string;
+  readonly models?: readonly string[];
+  readonly tasks?: readonly string[];
+  readonly datasets?: Readonly<Record<string, string>>;
+  readonly sampling?: { readonly temperature?: number; readonly topP?: number; readonly maxTokens?: number; readonly seed?: number } | null;
+  readonly maxSamples?: number;
+  readonly idempotencyKey?: string;
+  readonly preset?: string;
+}
+
+/** Looks up a registered dataset by sha256 (null when not registered). */
+export type DatasetLookup = (sha256: string) => Promise<DatasetDescription | null>;
+
+/**
+ * Sampling used when the spec has no `sampling` message: CLUE's (vLLM's defaults, temperature 1,
+ * top_p 1), each task's CLUE max_tokens, seed 0. Sent explicitly to the engine all the same.
+ */
+export const DEFAULT_SAMPLING: SamplingSpec = Object.freeze({ temperature: 1, topP: 1, maxTokens: 0, seed: 0 });
+
+const SHA256_RE = /^[0-9a-f]{64}$/;
+const MAX_NAME = 200;
+const MAX_KEY = 256;
+
+/** `r` + 12 hex characters of sha256(idempotency key): token safe, and the same key gives the same run. */
+export function runIdFor(idempotencyKey: string): string {
+  return `r${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 12)}`;
+}
+
+/** The idempotency key of a spec without one: sha256 of its canonical JSON (everything but the key). */
+export function derivedIdempotencyKey(spec: Omit<RunSpecRecord, 'idempotencyKey'>): string {
+  const datasets = Object.fromEntries(Object.entries(spec.datasets).sort(([a], [b]) => a.localeCompare(b)));
+  const canonical = JSON.stringify({
+    name: spec.name,
+    models: spec.models,
+    tasks: spec.tasks,
+    datasets,
+    sampling: { temperature: spec.sampling.temperature, topP: spec.sampling.topP, maxTokens: spec.sampling.maxTokens, seed: spec.sampling.seed },
+    maxSamples: spec.maxSamples,
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function message(e: unknown): string {
+  if (e instanceof ClueError) return e.message;
+  throw e;
+}
+
+function resolveModels(msg: RunSpecMessage, issues: string[]): string[] {
+  const keys: string[] = [];
+  (msg.models ?? []).forEach((name, i) => {
+    try {
+      keys.push(getModel(name).key);
+    } catch (e) {
+      issues.push(`spec.models[${i}]: ${message(e)}`);
+    }
+  });
+  const preset = (msg.preset ?? '').trim();
+  if (preset !== '') {
+    try {
+      keys.push(...presetModels(preset).map((m) => m.key));
+    } catch (e) {
+      issues.push(`spec.preset: ${message(e)}`);
+    }
+  }
+  if ((msg.models ?? []).length === 0 && preset === '') issues.push('spec.models: at least one model (or a preset) is required');
+  return [...new Set(keys)];
+}
+
+function resolveTasks(msg: RunSpecMessage, issues: string[]): TaskId[] {
+  const tasks: TaskId[] = [];
+  (msg.tasks ?? []).forEach((name, i) => {
+    try {
+      tasks.push(parseTaskId(name));
+    } catch (e) {
+      issues.push(`spec.tasks[${i}]: ${message(e)}`);
+    }
+  });
+  if ((msg.tasks ?? []).length === 0) issues.push('spec.tasks: at least one task is required');
+  return [...new Set(tasks)];
+}
+
+function resolveSampling(msg: RunSpecMessage, issues: string[]): SamplingSpec {
+  const s = msg.sampling;
+  if (!s) return DEFAULT_SAMPLING;
+  const temperature = s.temperature ?? 0;
+  const topP = s.topP ?? 0;
+  const maxTokens = s.maxTokens ?? 0;
+  const seed = s.seed ?? 0;
+  if (!(Number.isFinite(temperature) && temperature >= 0 && temperature <= 2)) {
+    issues.push(`spec.sampling.temperature: must be in [0, 2], got ${temperature}`);
+  }
+  if (!(Number.isFinite(topP) && topP > 0 && topP <= 1)) issues.push(`spec.sampling.top_p: must be in (0, 1], got ${topP}`);
+  if (!(Number.isInteger(maxTokens) && maxTokens >= 0)) {
+    issues.push(`spec.sampling.max_tokens: must be a whole number >= 0 (0 = the task's CLUE value), got ${maxTokens}`);
+  }
+  if (!(Number.isSafeInteger(seed) && seed >= 0)) issues.push(`spec.sampling.seed: must be a whole number >= 0, got ${seed}`);
+  return { temperature, topP, maxTokens, seed };
+}
+
+async function resolveDatasets(msg: RunSpecMessage, tasks: readonly TaskId[], lookup: DatasetLookup, issues: string[]): Promise<Record<string, string>> {
+  const byTask = new Map<TaskId, string>();
+  for (const [key, sha] of Object.entries(msg.datasets ?? {})) {
+    try {
+      byTask.set(parseTaskId(key), sha.trim().toLowerCase());
+    } catch (e) {
+      issues.push(`spec.datasets.${key}: ${message(e)}`);
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const task of tasks) {
+    const sha = byTask.get(task);
+    const field = `spec.datasets.${task}`;
+    if (sha === undefined) {
+      issues.push(`${field}: no dataset given for task '${task}'; register its file with RegisterDataset and pass the returned sha256`);
+      continue;
+    }
+    if (!SHA256_RE.test(sha)) {
+      issues.push(`${field}: '${sha}' is not a sha256 (64 hex characters)`);
+      continue;
+    }
+    const found = await lookup(sha);
+    if (!found) issues.push(`${field}: no dataset with sha256 ${sha} is registered; register it with RegisterDataset first`);
+    else if (found.task !== task) issues.push(`${field}: dataset ${sha} is registered for task '${found.task}', not '${task}'`);
+    else out[task] = sha;
+  }
+  return out;
+}
+
+/**
+ * Validates a RunSpec message.
+ * @throws CoordinatorError INVALID_ARGUMENT listing every problem, one per line, each naming its field.
+ */
+export async function validateSpec(msg: RunSpecMessage | null | undefined, lookup: DatasetLookup): Promise<RunSpecRecord> {
+  if (!msg) throw new CoordinatorError('INVALID_ARGUMENT', 'spec: a run spec is required', { field: 'spec' });
+  const issues: string[] = [];
+  const name = (msg.name ?? '').trim();
+  if (name.length > MAX_NAME) issues.push(`spec.name: at most ${MAX_NAME} characters, got ${name.length}`);
+  const models = resolveModels(msg, issues);
+  const tasks = resolveTasks(msg, issues);
+  const sampling = resolveSampling(msg, issues);
+  const maxSamples = msg.maxSamples ?? 0;
+  if (!(Number.isInteger(maxSamples) && maxSamples >= 0)) issues.push(`spec.max_samples: must be a whole number >= 0 (0 = all), got ${maxSamples}`);
+  const key = (msg.idempotencyKey ?? '').trim();
+  if (key.length > MAX_KEY) issues.push(`spec.idempotency_key: at most ${MAX_KEY} characters, got ${key.length}`);
+  const datasets = await resolveDatasets(msg, tasks, lookup, issues);
+  if (issues.length > 0) {
+    const field = issues[0]!.slice(0, issues[0]!.indexOf(':'));
+    throw new CoordinatorError('INVALID_ARGUMENT', issues.join('\n'), { field });
+  }
+  const spec = { name, models, tasks, datasets, sampling, maxSamples };
+  return { ...spec, idempotencyKey: key !== '' ? key : derivedIdempotencyKey(spec) };
+}

@@ -1,0 +1,258 @@
+/**
+ * Test harness: a real nats-server, a coordinator on 127.0.0.1:0, gRPC clients built from the real
+ * protos, synthetic CLUE datasets registered through RegisterDataset, and a tiny fake worker that
+ * uses the real WorkerApi and the real JetStream pull consumer (no engine: it writes SampleRecords
+ * with metric values the test chooses).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { Objm } from '@nats-io/obj';
+import { pino } from 'pino';
+import {
+  KV_UNITS,
+  OBJ_RESULTS,
+  UNITS_STREAM,
+  loadClueProto,
+  modelConsumer,
+  startNatsServer,
+  type NatsServer,
+  type SampleRecord,
+  type UnitMessage,
+} from '@clue/common';
+import { generateDatasets, type TaskId } from '@clue/tasks';
+import { Coordinator } from '../coordinator.js';
+import { configWith, type CoordinatorConfig } from '../config.js';
+
+/** A promisified unary call. */
+export function rpc<T>(client: grpc.Client, method: string, req: unknown): Promise<T> {
+  const fn = (client as unknown as Record<string, (r: unknown, cb: (e: grpc.ServiceError | null, res: T) => void) => void>)[method]!;
+  return new Promise((resolve, reject) => fn.call(client, req, (e, res) => (e ? reject(e) : resolve(res))));
+}
+
+/** Clients of both services on one address. */
+export interface Clients {
+  readonly coordinator: grpc.Client;
+  readonly workerApi: grpc.Client;
+  close(): void;
+}
+
+/** Connects gRPC clients to `address`. */
+export function clients(address: string): Clients {
+  const p = loadClueProto();
+  const coordinator = new p.Coordinator(address, grpc.credentials.createInsecure());
+  const workerApi = new p.WorkerApi(address, grpc.credentials.createInsecure());
+  return {
+    coordinator,
+    workerApi,
+    close() {
+      coordinator.close();
+      workerApi.close();
+    },
+  };
+}
+
+/** A running coordinator with clients. */
+export interface TestCoordinator {
+  readonly coordinator: Coordinator;
+  readonly address: string;
+  readonly clients: Clients;
+  stop(): Promise<void>;
+}
+
+/** Starts a coordinator against `natsUrl` on 127.0.0.1:0 (silent logs unless CLUE_TEST_LOG is set). */
+export async function startCoordinator(natsUrl: string, overrides: Partial<CoordinatorConfig> = {}): Promise<TestCoordinator> {
+  const level = process.env['CLUE_TEST_LOG'] ?? 'silent';
+  const config = configWith({ natsUrl, grpcHost: '127.0.0.1', grpcPort: 0, logLevel: level, reconcileSeconds: 0.5, shutdownGraceSeconds: 2, ...overrides });
+  const coordinator = new Coordinator(config, { logger: pino({ level }, pino.destination(2)) });
+  const ep = await coordinator.start();
+  const c = clients(ep.grpc);
+  return {
+    coordinator,
+    address: ep.grpc,
+    clients: c,
+    async stop() {
+      c.close();
+      await coordinator.stop();
+    },
+  };
+}
+
+/** A nats-server plus a coordinator. */
+export interface TestCluster extends TestCoordinator {
+  readonly nats: NatsServer;
+}
+
+/** Starts nats-server and a coordinator. */
+export async function startCluster(overrides: Partial<CoordinatorConfig> = {}): Promise<TestCluster> {
+  const nats = await startNatsServer();
+  try {
+    const c = await startCoordinator(nats.url, overrides);
+    return {
+      ...c,
+      nats,
+      async stop() {
+        await c.stop();
+        await nats.stop();
+      },
+    };
+  } catch (e) {
+    await nats.stop();
+    throw e;
+  }
+}
+
+/** Generates synthetic CLUE files (`samples` per task) and registers those of `tasks`; returns task -> sha256. */
+export async function registerSynthetic(client: grpc.Client, tasks: readonly TaskId[], samples: number): Promise<Record<string, string>> {
+  const dir = mkdtempSync(join(tmpdir(), 'clue-coord-data-'));
+  try {
+    const files = await generateDatasets({ outDir: dir, samples });
+    const out: Record<string, string> = {};
+    for (const t of tasks) {
+      const d = await rpc<{ sha256: string }>(client, 'RegisterDataset', { task: t, fileName: files[t].split('/').pop(), content: readFileSync(files[t]) });
+      out[t] = d.sha256;
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What the fake worker writes for one sample. */
+export type SampleMetrics = (unit: UnitMessage, index: number) => { metrics: Record<string, number>; subtask?: number };
+
+/** Options of {@link FakeWorker}. */
+export interface FakeWorkerOptions {
+  readonly id: string;
+  readonly natsUrl: string;
+  readonly workerApi: grpc.Client;
+  readonly metrics: SampleMetrics;
+  /** @default one H100-80GB */
+  readonly gpus?: readonly { gpuClass: string; memoryGib: number }[];
+  /** Decides the outcome of a unit: complete (default), or fail with a kind. */
+  readonly outcome?: (unit: UnitMessage) => 'complete' | { fail: 'deterministic' | 'infrastructure' | 'error'; reason: string };
+}
+
+/** A tiny worker: Register, GetAssignment, pull one unit at a time, write results, CompleteUnit, ack. */
+export class FakeWorker {
+  private nc: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
+  private units: KV | undefined;
+  /** Unit ids this worker completed (accepted or not), in order. */
+  readonly completed: string[] = [];
+
+  constructor(private readonly o: FakeWorkerOptions) {}
+
+  /** Connects and registers. */
+  async start(): Promise<void> {
+    this.nc = await connect({ servers: this.o.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    this.js = jetstream(this.nc, { timeout: 1500 });
+    this.units = await new Kvm(this.js).open(KV_UNITS);
+    const gpus = (this.o.gpus ?? [{ gpuClass: 'H100-80GB', memoryGib: 79.1 }]).map((g, index) => ({ index, ...g, uuid: `GPU-${index}` }));
+    await rpc(this.o.workerApi, 'Register', { workerId: this.o.id, node: 'test-node', gpus, engine: 'fake' });
+  }
+
+  /** Asks for a model; '' when there is nothing to do. */
+  async assignment(loadedModel = ''): Promise<string> {
+    const a = await rpc<{ model: string }>(this.o.workerApi, 'GetAssignment', { workerId: this.o.id, loadedModel, freeSlots: 1 });
+    return a.model;
+  }
+
+  /** Pulls and handles one unit of `model`; returns its id, or null when none arrived within `expiresMs`. */
+  async processOne(model: string, expiresMs = 1000): Promise<string | null> {
+    const consumer = await this.js!.consumers.get(UNITS_STREAM, modelConsumer(model));
+    const m = await consumer.next({ expires: expiresMs });
+    if (!m) return null;
+    const unit = m.json<UnitMessage>();
+    const rec = await this.units!.get(unit.unitId);
+    const state = rec?.json<{ state: string }>().state;
+    if (state === 'done' || state === 'failed') {
+      await m.ackAck();
+      return unit.unitId;
+    }
+    const outcome = this.o.outcome?.(unit) ?? 'complete';
+    if (outcome !== 'complete') {
+      const r = await rpc<{ deadLettered: boolean }>(this.o.workerApi, 'FailUnit', { workerId: this.o.id, unitId: unit.unitId, kind: outcome.fail, reason: outcome.reason });
+      if (r.deadLettered) m.term();
+      else m.nak();
+      return unit.unitId;
+    }
+    await this.writeResults(unit);
+    await rpc(this.o.workerApi, 'CompleteUnit', { workerId: this.o.id, unitId: unit.unitId, resultsObject: unit.unitId, samples: unit.end - unit.start });
+    this.completed.push(unit.unitId);
+    await m.ackAck();
+    return unit.unitId;
+  }
+
+  /** Writes the unit's results object (JSONL of SampleRecord, sha256 in the description); returns the sha. */
+  async writeResults(unit: UnitMessage): Promise<string> {
+    const lines: string[] = [];
+    for (let i = unit.start; i < unit.end; i++) {
+      const { metrics, subtask } = this.o.metrics(unit, i);
+      const rec: SampleRecord = {
+        index: i,
+        promptSha256: createHash('sha256').update(`${unit.unitId}:${i}`).digest('hex'),
+        output: '',
+        finishReason: 'stop',
+        promptTokens: 100,
+        completionTokens: 5,
+        metrics,
+        ...(subtask !== undefined ? { subtask } : {}),
+      };
+      lines.push(JSON.stringify(rec));
+    }
+    const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const os = await new Objm(this.js!).open(OBJ_RESULTS);
+    await os.putBlob({ name: unit.unitId, description: sha }, bytes);
+    return sha;
+  }
+
+  /** Runs until GetAssignment has nothing left and no unit arrives; returns the units handled. */
+  async drain(maxIdleRounds = 3): Promise<number> {
+    let handled = 0;
+    let idle = 0;
+    let loaded = '';
+    while (idle < maxIdleRounds) {
+      const model = await this.assignment(loaded);
+      if (!model) {
+        idle++;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      loaded = model;
+      const id = await this.processOne(model, 1000);
+      if (id) {
+        handled++;
+        idle = 0;
+      } else idle++;
+    }
+    return handled;
+  }
+
+  /** Closes the NATS connection. */
+  async stop(): Promise<void> {
+    await this.nc?.close();
+  }
+}
+
+/** Polls GetRun until `pred` holds (or throws after `timeoutMs`). */
+export async function waitForRun<T extends { state: string }>(client: grpc.Client, runId: string, pred: (run: T) => boolean, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await rpc<T>(client, 'GetRun', { runId });
+      if (pred(last)) return last;
+    } catch {
+      // coordinator or NATS briefly away
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} did not reach the expected state; last: ${JSON.stringify(last?.state)}`);
+}
