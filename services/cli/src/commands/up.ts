@@ -79,7 +79,9 @@ async function runUp(a: UpArgs): Promise<void> {
   if (a.data) data = resolveDataArgs([a.data]);
   else {
     info(`writing synthetic CLUE-format data (${a.samples} samples per task)`);
-    data = { ...(await generateDatasets({ outDir: join(stateDir, 'data'), samples: a.samples, seed: a.seed })) };
+    // LongHealth: ceil(samples / 5) questions give each of its three subtasks >= samples prompts.
+    const longHealthQuestions = Math.ceil(a.samples / 5);
+    data = { ...(await generateDatasets({ outDir: join(stateDir, 'data'), samples: a.samples, seed: a.seed, longHealthQuestions })) };
   }
   info(`starting nats-server, a coordinator and ${a.workers} workers × ${a['gpus-per-worker']} ${a.gpu} (simulated, time ×${a['time-scale']})`);
   const cluster = await startLocalCluster({
@@ -99,7 +101,10 @@ async function runUp(a: UpArgs): Promise<void> {
   process.once('SIGTERM', onSignal);
   const client = new CoordinatorClient(cluster.coordinator);
   try {
-    const spec = { ...defaultSpec(), name: 'clue up', models, tasks, data, maxSamples: a.samples, sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: a.seed } };
+    // Synthetic files already hold the requested sizes; real files (--data) are cut to --samples per
+    // task (LongHealth: the first prompts in CLUE's order, i.e. task 1 first).
+    const maxSamples = a.data ? a.samples : 0;
+    const spec = { ...defaultSpec(), name: 'clue up', models, tasks, data, maxSamples, sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: a.seed } };
     const { runId } = await submitSpec(client, spec);
     info(`run ${runId}: ${models.length} models × ${tasks.length} tasks`);
     const started = Date.now();

@@ -53,6 +53,11 @@ export interface SynthOptions {
   readonly seed?: number;
   /** LongHealth patients, 2-20. @default ceil(samples / 20) clamped to 2..20 */
   readonly patients?: number;
+  /**
+   * LongHealth questions. Each question gives 5 prompts to each of LongHealth's three subtasks, so
+   * `ceil(samples / 5)` already gives every subtask at least `samples` prompts. @default samples
+   */
+  readonly longHealthQuestions?: number;
 }
 
 /** Options of `generateDatasets`: `SynthOptions` plus where to write. */
@@ -79,6 +84,7 @@ export interface ResolvedSynthConfig {
   readonly samples: number;
   readonly seed: number;
   readonly patients: number;
+  readonly longHealthQuestions: number;
 }
 
 function checkInt(name: string, v: number, lo: number, hi: number): number {
@@ -92,14 +98,17 @@ function checkInt(name: string, v: number, lo: number, hi: number): number {
 export function resolveSynthOptions(options: SynthOptions = {}): ResolvedSynthConfig {
   const samples = checkInt('samples', options.samples ?? DEFAULT_SYNTH_SAMPLES, 1, MAX_SYNTH_SAMPLES);
   const seed = checkInt('seed', options.seed ?? DEFAULT_SYNTH_SEED, 0, Number.MAX_SAFE_INTEGER);
+  const longHealthQuestions = checkInt('longHealthQuestions', options.longHealthQuestions ?? samples, 1, MAX_SYNTH_SAMPLES);
   const patients =
-    options.patients === undefined ? Math.min(20, Math.max(2, Math.ceil(samples / 20))) : checkInt('patients', options.patients, 2, 20);
-  return { samples, seed, patients };
+    options.patients === undefined
+      ? Math.min(20, Math.max(2, Math.ceil(longHealthQuestions / 20)))
+      : checkInt('patients', options.patients, 2, 20);
+  return { samples, seed, patients, longHealthQuestions };
 }
 
 /** Generates all records without writing anything. Throws ClueError INVALID_ARGUMENT on bad options. */
 export function generateInMemory(options: SynthOptions = {}): SynthDatasets {
-  const { samples, seed, patients } = resolveSynthOptions(options);
+  const { samples, seed, patients, longHealthQuestions } = resolveSynthOptions(options);
   const rng = (stream: number): SynthRandom => new SynthRandom(seed, stream);
   return {
     mednli: generateMedNli(rng(1), samples + SYNTH_FEW_SHOT.mednli),
@@ -107,7 +116,7 @@ export function generateInMemory(options: SynthOptions = {}): SynthDatasets {
     problemsummary: generateProblemSummary(rng(3), samples + SYNTH_FEW_SHOT.problemsummary),
     medisumqa: generateMedisumqa(rng(4), samples + SYNTH_FEW_SHOT.medisumqa),
     medisumcode: generateMedisumcode(rng(5), samples + SYNTH_FEW_SHOT.medisumcode),
-    longhealth: generateLongHealth(rng(6), patients, samples),
+    longhealth: generateLongHealth(rng(6), patients, longHealthQuestions),
   };
 }
 
