@@ -39,3 +39,4 @@ export { taskScore, levelScores, type TaskScore, type LevelScores } from './scor
 export * from './longhealth/index.js';
 export * from './catalog/index.js';
 export { generateDatasets } from './synth/generate.js';
+export { CONDITIONS as SYNTH_CONDITIONS } from './synth/conditions.js';

@@ -5,10 +5,11 @@
  * (also on Ctrl-C).
  */
 import type { Argv } from 'yargs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClueError, generateDatasets, getModel, parseTaskId, presetModels, TASK_IDS } from '@clue/tasks';
+import { ClueError, generateDatasets, getModel, parseTaskId, presetModels, SYNTH_CONDITIONS, TASK_IDS } from '@clue/tasks';
+import { resolveIcd10Table } from '../icd10-source.js';
 import { startLocalCluster } from '../local-cluster.js';
 import { CoordinatorClient } from '../grpc-client.js';
 import { submitSpec } from './submit.js';
@@ -70,6 +71,25 @@ function check(a: UpArgs): void {
   if (!(a['time-scale'] > 0)) throw new ClueError('INVALID_ARGUMENT', `--time-scale must be > 0, got ${a['time-scale']}`);
 }
 
+/**
+ * The ICD-10 table the workers score VALID CODES with: as `clue score` finds one, else (synthetic data
+ * only) a table of the synthetic data's own codes, said out loud since VALID CODES then means less.
+ */
+function icd10TableFor(a: UpArgs, stateDir: string): string {
+  const found = resolveIcd10Table(a['icd10-table']);
+  if (found) {
+    info(`ICD-10 table: ${found.path} (from ${found.origin})`);
+    return found.path;
+  }
+  if (a.data) {
+    throw new ClueError('INVALID_ARGUMENT', 'MeDiSumCode needs an ICD-10 table for VALID CODES: pass --icd10-table FILE or run `clue icd10 fetch`');
+  }
+  const path = join(stateDir, 'icd10-synthetic-codes.txt');
+  writeFileSync(path, SYNTH_CONDITIONS.map((c) => `${c.code.padEnd(8)}${c.description}`).join('\n') + '\n');
+  info('ICD-10 table: none found (--icd10-table, CLUE_ICD10_TABLE, `clue icd10 fetch`); VALID CODES uses the synthetic data\'s own code list');
+  return path;
+}
+
 async function runUp(a: UpArgs): Promise<void> {
   check(a);
   const models = a.models ? a.models.split(',').map((m) => getModel(m.trim()).key) : presetModels(a.preset).map((m) => m.key);
@@ -83,6 +103,7 @@ async function runUp(a: UpArgs): Promise<void> {
     const longHealthQuestions = Math.ceil(a.samples / 5);
     data = { ...(await generateDatasets({ outDir: join(stateDir, 'data'), samples: a.samples, seed: a.seed, longHealthQuestions })) };
   }
+  const icd10Table = icd10TableFor(a, stateDir);
   info(`starting nats-server, a coordinator and ${a.workers} workers × ${a['gpus-per-worker']} ${a.gpu} (simulated, time ×${a['time-scale']})`);
   const cluster = await startLocalCluster({
     workers: a.workers,
@@ -90,7 +111,7 @@ async function runUp(a: UpArgs): Promise<void> {
     gpu: a.gpu,
     timeScale: a['time-scale'],
     stateDir,
-    ...(a['icd10-table'] ? { icd10Table: a['icd10-table'] } : {}),
+    icd10Table,
   });
   const abort = new AbortController();
   const onSignal = (): void => {
