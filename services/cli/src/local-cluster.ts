@@ -98,7 +98,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   };
   try {
     const coordLog = logTo(o.stateDir, 'coordinator');
-    const coord = spawn(process.execPath, [packageMain('@clue/coordinator'), '--nats', nats.url, '--grpc-host', '127.0.0.1', '--grpc-port', '0'], {
+    const coord = spawn(process.execPath, [packageMain('@clue/coordinator'), '--nats', nats.url, '--grpc-host', '127.0.0.1', '--grpc-port', '0', '--poll-after-seconds', '1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(coord);
@@ -114,6 +114,9 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         '--worker-id', `local-${i + 1}`,
         '--gpus', `${o.gpu}:${o.gpusPerWorker}`,
         '--engine-executable', sim,
+        // Short waits: simulated GPUs finish units in milliseconds, so idle polling would dominate.
+        '--pull-expires-seconds', '1',
+        '--drain-seconds', '5',
         ...Object.entries(env).flatMap(([k, v]) => ['--engine-env', `${k}=${v}`]),
         ...(o.icd10Table ? ['--icd10-table', o.icd10Table] : []),
       ];

@@ -1,0 +1,86 @@
+/**
+ * The worker's Prometheus metrics (prom-client, one registry per worker, default label `worker`), and
+ * an optional `/metrics` HTTP endpoint. Labels are ids only (model key, task id, outcome, state) —
+ * never prompt or output text.
+ */
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { WorkerState } from './state.js';
+import { WORKER_STATES } from './state.js';
+
+/** The worker's metric handles. */
+export class WorkerMetrics {
+  readonly registry: Registry;
+  readonly units: Counter<'model' | 'task' | 'outcome'>;
+  readonly samples: Counter<'model' | 'task' | 'result'>;
+  readonly tokens: Counter<'model' | 'kind'>;
+  readonly unitSeconds: Histogram<'model' | 'task'>;
+  readonly unitsRunning: Gauge;
+  readonly slots: Gauge;
+  readonly state: Gauge<'state'>;
+  readonly engineLoads: Counter<'model' | 'outcome'>;
+  readonly engineLoadSeconds: Histogram<'model'>;
+  readonly engineRestarts: Counter<'model' | 'reason'>;
+
+  constructor(workerId: string, registry: Registry = new Registry()) {
+    this.registry = registry;
+    registry.setDefaultLabels({ worker: workerId });
+    const r = [registry];
+    this.units = new Counter({ name: 'clue_worker_units_total', help: 'Units settled by this worker, by outcome', labelNames: ['model', 'task', 'outcome'], registers: r });
+    this.samples = new Counter({ name: 'clue_worker_samples_total', help: 'Samples run (ok) or rejected by vLLM (rejected)', labelNames: ['model', 'task', 'result'], registers: r });
+    this.tokens = new Counter({ name: 'clue_worker_tokens_total', help: 'Prompt and generated tokens of completed samples', labelNames: ['model', 'kind'], registers: r });
+    this.unitSeconds = new Histogram({
+      name: 'clue_worker_unit_duration_seconds',
+      help: 'Wall-clock time of a completed unit',
+      labelNames: ['model', 'task'],
+      buckets: [5, 15, 30, 60, 120, 180, 300, 600, 1200],
+      registers: r,
+    });
+    this.unitsRunning = new Gauge({ name: 'clue_worker_units_running', help: 'Units held (pulled and not yet settled)', registers: r });
+    this.slots = new Gauge({ name: 'clue_worker_slots', help: 'Units this worker runs at once', registers: r });
+    this.state = new Gauge({ name: 'clue_worker_state', help: 'Current worker state (1 for the current one)', labelNames: ['state'], registers: r });
+    this.engineLoads = new Counter({ name: 'clue_worker_engine_loads_total', help: 'Model loads by outcome', labelNames: ['model', 'outcome'], registers: r });
+    this.engineLoadSeconds = new Histogram({
+      name: 'clue_worker_engine_load_seconds',
+      help: 'vLLM spawn-to-ready time',
+      labelNames: ['model'],
+      buckets: [10, 30, 60, 120, 300, 600, 1200],
+      registers: r,
+    });
+    this.engineRestarts = new Counter({ name: 'clue_worker_engine_restarts_total', help: 'vLLM restarts after crashes or hangs', labelNames: ['model', 'reason'], registers: r });
+  }
+
+  /** Marks `s` as the current state. */
+  setState(s: WorkerState): void {
+    for (const name of WORKER_STATES) this.state.set({ state: name }, name === s ? 1 : 0);
+  }
+}
+
+/** Serves `registry` on `http://host:port/metrics`; resolves with the bound port. */
+export function serveMetrics(registry: Registry, port: number, host: string): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        () => {
+          res.writeHead(500);
+          res.end();
+        },
+      );
+      return;
+    }
+    res.writeHead(req.url === '/healthz' ? 200 : 404);
+    res.end();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve({ server, port: typeof addr === 'object' && addr ? addr.port : port });
+    });
+  });
+}

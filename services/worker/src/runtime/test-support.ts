@@ -1,0 +1,375 @@
+/**
+ * Test fixture of the worker runtime (not part of its API): a real nats-server with the JetStream
+ * layout of docs/pipeline-protocol.md (work-queue stream, a model's durable consumer, dead-letter
+ * stream, KV buckets, object stores), synthetic CLUE datasets registered by sha256, the fake
+ * coordinator, and helpers to publish units, read results and start workers in-process or as
+ * processes (`dist/main.js`) driving real vllm-sim servers.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import {
+  DEAD_STREAM,
+  DEAD_SUBJECT_PREFIX,
+  KV_CELLS,
+  KV_IDEMPOTENCY,
+  KV_RUNS,
+  KV_UNITS,
+  KV_WORKERS,
+  OBJ_DATASETS,
+  OBJ_RESULTS,
+  UNITS_STREAM,
+  UNITS_SUBJECT_PREFIX,
+  createLogger,
+  modelConsumer,
+  modelFilter,
+  startNatsServer,
+  unitId as makeUnitId,
+  unitSubject,
+  type Logger,
+  type NatsServer,
+  type RunRecord,
+  type SampleRecord,
+  type SamplingSpec,
+  type UnitMessage,
+  type UnitRecord,
+} from '@clue/common';
+import { TASK_IDS, generateDatasets, type TaskId } from '@clue/tasks';
+import { loadConfig, type WorkerConfig } from '../config.js';
+import { simBin } from '../engine/test-support.js';
+import { sha256Hex } from './datasets.js';
+import { decodeResults } from './results-writer.js';
+import { FakeCoordinator } from './test-coordinator.js';
+import { createWorker, type Worker, type WorkerOutcome } from './worker.js';
+
+/** The model the tests serve (8B, fits one simulated H100). */
+export const TEST_MODEL = 'llama-3-8b-instruct';
+
+/** Options of {@link startTestCluster}. */
+export interface TestClusterOptions {
+  /** The consumer's ack_wait. @default 60000 */
+  readonly ackWaitMs?: number;
+  /** Scored samples per synthetic task. @default 12 */
+  readonly samples?: number;
+  readonly model?: string;
+  /** GetAssignment's max_model_len. @default 8192 */
+  readonly maxModelLen?: number;
+}
+
+/** A registered dataset. */
+export interface TestDataset {
+  readonly sha256: string;
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+/** Everything a worker test needs. */
+export interface TestCluster {
+  readonly nats: NatsServer;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly units: KV;
+  readonly runs: KV;
+  readonly results: ObjectStore;
+  readonly coordinator: FakeCoordinator;
+  readonly datasets: Readonly<Record<TaskId, TestDataset>>;
+  readonly model: string;
+  readonly dir: string;
+  /** Publishes a unit (UnitRecord `queued` first, RunRecord if new), msgID = unit id. */
+  publishUnit(u: {
+    task: TaskId;
+    shard: number;
+    start: number;
+    end: number;
+    runId?: string;
+    model?: string;
+    sampling?: Partial<SamplingSpec>;
+    dataset?: string;
+    state?: UnitRecord['state'];
+  }): Promise<UnitMessage>;
+  /** Creates the durable consumer of another model (as the coordinator does when a run uses it). */
+  addModel(model: string): Promise<void>;
+  unitRecord(id: string): Promise<UnitRecord | null>;
+  /** The unit's results object, or null. */
+  readResults(id: string): Promise<SampleRecord[] | null>;
+  /** Messages in the work queue (un-acked ones included). */
+  queued(): Promise<number>;
+  /** The model consumer's ack-pending and pending counts. */
+  consumer(): Promise<{ ackPending: number; pending: number; redelivered: number }>;
+  deadLetters(): Promise<number>;
+  /** An in-process worker configuration; `over` replaces fields. */
+  workerConfig(flags?: string[], over?: Partial<WorkerConfig>): WorkerConfig;
+  /** Command-line flags for `dist/main.js`. */
+  workerArgs(flags?: string[]): string[];
+  /** Runs an in-process worker (drained by `stop()` if the test has not). */
+  startWorker(flags?: string[], over?: Partial<WorkerConfig>): { worker: Worker; run: Promise<WorkerOutcome>; lines: string[] };
+  /** Spawns a worker process (killed, with its engine, by `stop()`). */
+  spawnWorker(flags?: string[]): WorkerProcess;
+  /** Drains the workers, kills the processes and engines left, stops everything. */
+  stop(): Promise<void>;
+}
+
+/** The default sampling of the tests (greedy, CLUE's max_tokens). */
+export const TEST_SAMPLING: SamplingSpec = { temperature: 0, topP: 1, maxTokens: 0, seed: 0 };
+
+/** Starts nats-server, creates the JetStream layout, registers the synthetic datasets, starts the fake coordinator. */
+export async function startTestCluster(o: TestClusterOptions = {}): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'clue-worker-test-'));
+  const nats = await startNatsServer();
+  const nc = await connect({ servers: nats.url });
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  const model = o.model ?? TEST_MODEL;
+  await jsm.streams.add({
+    name: UNITS_STREAM,
+    subjects: [`${UNITS_SUBJECT_PREFIX}.>`],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(600_000),
+  });
+  await jsm.streams.add({ name: DEAD_STREAM, subjects: [`${DEAD_SUBJECT_PREFIX}.>`], retention: RetentionPolicy.Limits, storage: StorageType.File, discard: DiscardPolicy.Old });
+  const addModel = async (m: string): Promise<void> => {
+    await jsm.consumers.add(UNITS_STREAM, {
+      durable_name: modelConsumer(m),
+      filter_subject: modelFilter(m),
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(o.ackWaitMs ?? 60_000),
+      max_deliver: 10,
+      max_ack_pending: 10_000,
+    });
+  };
+  await addModel(model);
+  const kvm = new Kvm(js);
+  const units = await kvm.create(KV_UNITS, { storage: StorageType.File, history: 5 });
+  const runs = await kvm.create(KV_RUNS, { storage: StorageType.File });
+  for (const b of [KV_CELLS, KV_WORKERS, KV_IDEMPOTENCY]) await kvm.create(b, { storage: StorageType.File });
+  const objm = new Objm(js);
+  const datasetsOs = await objm.create(OBJ_DATASETS, { storage: StorageType.File });
+  const results = await objm.create(OBJ_RESULTS, { storage: StorageType.File });
+  const files = await generateDatasets({ outDir: join(dir, 'data'), samples: o.samples ?? 12, seed: 1 });
+  const datasets = {} as Record<TaskId, TestDataset>;
+  for (const task of TASK_IDS) {
+    const bytes = new Uint8Array(readFileSync(files[task]));
+    const sha256 = sha256Hex(bytes);
+    // As the coordinator's RegisterDataset stores it.
+    const description = { task, fileName: files[task].split('/').pop()!, size: bytes.length };
+    await datasetsOs.putBlob({ name: sha256, description: JSON.stringify(description) }, bytes);
+    datasets[task] = { sha256, path: files[task], bytes };
+  }
+  const coordinator = new FakeCoordinator(units, results, js);
+  const address = await coordinator.start();
+  coordinator.assignment = { model, hfId: '', tensorParallelSize: 0, maxModelLen: o.maxModelLen ?? 8192, pollAfterSeconds: 1 };
+
+  const baseFlags = (flags: string[]): string[] => [
+    '--nats', nats.url,
+    '--coordinator', address,
+    '--gpus', 'H100-80GB:1',
+    '--engine-executable', simBin(),
+    '--pull-expires-seconds', '1',
+    '--working-seconds', '1',
+    '--engine-stop-seconds', '3',
+    '--engine-startup-seconds', '30',
+    '--retry-delay-seconds', '0.5',
+    ...flags,
+  ];
+  const workers: Array<{ worker: Worker; run: Promise<WorkerOutcome> }> = [];
+  const processes: WorkerProcess[] = [];
+  const cluster: TestCluster = {
+    nats, nc, js, jsm, units, runs, results, coordinator, datasets, model, dir,
+    addModel,
+    async publishUnit(u) {
+      const runId = u.runId ?? 'r0123456789ab';
+      const um = u.model ?? model;
+      const id = makeUnitId(runId, um, u.task, u.shard);
+      const msg: UnitMessage = {
+        unitId: id, runId, model: um, task: u.task, shard: u.shard, start: u.start, end: u.end,
+        dataset: u.dataset ?? datasets[u.task].sha256,
+        sampling: { ...TEST_SAMPLING, ...(u.sampling ?? {}) },
+      };
+      const rec: UnitRecord = { id, runId, model: um, task: u.task, shard: u.shard, start: u.start, end: u.end, state: u.state ?? 'queued', attempts: 0, updatedAt: new Date().toISOString() };
+      await units.put(id, JSON.stringify(rec));
+      if (!(await runs.get(runId))) {
+        const run: RunRecord = {
+          id: runId,
+          spec: { name: 'test', models: [model], tasks: [u.task], datasets: {}, sampling: msg.sampling, maxSamples: 0, idempotencyKey: runId },
+          state: 'running', createdAt: new Date().toISOString(), cells: {},
+        };
+        await runs.put(runId, JSON.stringify(run));
+      }
+      await js.publish(unitSubject(um, u.task), JSON.stringify(msg), { msgID: id });
+      return msg;
+    },
+    async unitRecord(id) {
+      const e = await units.get(id);
+      return e && e.operation === 'PUT' ? e.json<UnitRecord>() : null;
+    },
+    async readResults(id) {
+      const b = await results.getBlob(id);
+      return b ? decodeResults(b) : null;
+    },
+    async queued() {
+      return (await jsm.streams.info(UNITS_STREAM)).state.messages;
+    },
+    async consumer() {
+      const i = await jsm.consumers.info(UNITS_STREAM, modelConsumer(model));
+      return { ackPending: i.num_ack_pending, pending: i.num_pending, redelivered: i.num_redelivered };
+    },
+    async deadLetters() {
+      return (await jsm.streams.info(DEAD_STREAM)).state.messages;
+    },
+    workerConfig(flags = [], over = {}) {
+      return { ...loadConfig(baseFlags(['--worker-id', 'w-test', ...flags]), {}), ...over };
+    },
+    workerArgs(flags = []) {
+      return baseFlags(flags);
+    },
+    startWorker(flags = [], over = {}) {
+      const { logger, lines } = captureLogger();
+      const worker = createWorker(cluster.workerConfig(flags, over), { logger });
+      const run = worker.run();
+      workers.push({ worker, run });
+      return { worker, run, lines };
+    },
+    spawnWorker(flags = []) {
+      const p = spawnWorker(baseFlags(flags));
+      processes.push(p);
+      return p;
+    },
+    async stop() {
+      for (const w of workers) w.worker.drain();
+      await Promise.race([Promise.allSettled(workers.map((w) => w.run)), delay(15_000)]);
+      for (const p of processes) {
+        const pid = p.enginePid();
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+        await p.exited;
+        if (pid !== null) killGroup(pid);
+      }
+      coordinator.stop();
+      await nc.close().catch(() => undefined);
+      await nats.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}
+
+/** Resolves after `ms` without keeping the process alive. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/** Polls `check` every 25 ms until it returns a truthy value; throws after `timeoutMs` naming `what`. */
+export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A logger that keeps every line (to check what a worker logged). */
+export function captureLogger(level = 'info'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(...chunk.toString().split('\n').filter((l) => l !== ''));
+      if (process.env['CLUE_TEST_LOGS']) process.stderr.write(chunk);
+      cb();
+    },
+  });
+  return { logger: createLogger('worker-test', { level, destination: sink }), lines };
+}
+
+/** `dist/main.js` of the worker. */
+export function workerMain(): string {
+  return fileURLToPath(new URL('../main.js', import.meta.url));
+}
+
+/** A worker process; its stderr (JSON logs) is collected. */
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The pid of the vllm-sim it started (from its 'vLLM ready' log line), once known. */
+  enginePid(): number | null;
+}
+
+/** Spawns `node dist/main.js ...args`. */
+export function spawnWorker(args: readonly string[]): WorkerProcess {
+  const child = spawn(process.execPath, [workerMain(), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines: string[] = [];
+  let buf = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    lines.push(...parts.filter((l) => l !== ''));
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    lines,
+    exited,
+    enginePid() {
+      for (const l of lines) {
+        try {
+          const o = JSON.parse(l) as { msg?: string; pid?: number };
+          if (o.msg === 'vLLM ready' && typeof o.pid === 'number') return o.pid;
+        } catch {
+          // not JSON
+        }
+      }
+      return null;
+    },
+  };
+}
+
+/** True while a process with this pid exists and is not a zombie (an orphan nobody has reaped yet). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** SIGKILLs a process group, ignoring "no such process". */
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * A vllm-sim wrapper whose FIRST start gets `faults` (VLLM_SIM_FAULTS) and later starts run clean:
+ * a fault that hits once, so the re-queued unit can complete after the engine's restart.
+ */
+export function faultOnceExecutable(dir: string, faults: string): string {
+  const marker = join(dir, `fault-${Math.random().toString(36).slice(2)}`);
+  const path = join(dir, `vllm-sim-fault-once-${Math.random().toString(36).slice(2)}.mjs`);
+  writeFileSync(
+    path,
+    `import { existsSync, writeFileSync } from 'node:fs';\n` +
+      `if (!existsSync(${JSON.stringify(marker)})) { writeFileSync(${JSON.stringify(marker)}, ''); process.env.VLLM_SIM_FAULTS = ${JSON.stringify(faults)}; }\n` +
+      `await import(${JSON.stringify(simBin())});\n`,
+  );
+  return path;
+}

@@ -1,0 +1,325 @@
+/**
+ * One worker process's object graph and lifecycle: `createWorker(config)` builds nothing yet;
+ * `run()` finds the GPUs, connects NATS, opens the buckets, creates the engine, registers with the
+ * coordinator, starts the heartbeat and the pull loop, and resolves when the worker has stopped
+ * (`drain()` was called; → 'stopped') or failed for good (the NATS connection closed; → 'failed').
+ * `drain()` and `force()` may be called in any state, also while starting.
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { getModel, loadIcd10Table, type Icd10Table } from '@clue/tasks';
+import type { Logger } from '@clue/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { VllmEngine } from '../engine/engine.js';
+import type { WorkerConfig } from '../config.js';
+import { AssignmentPoller } from './assignment-poller.js';
+import { Completion } from './completion.js';
+import { CoordinatorClient } from './coordinator-client.js';
+import { DatasetStore } from './datasets.js';
+import { drain, forceStop } from './drain.js';
+import { WorkerConfigError, errorLine } from './errors.js';
+import { describeInventory, detectGpus, engineInventory, type NodeInventory } from './gpu-inventory.js';
+import { WorkerMetrics, serveMetrics } from './metrics.js';
+import { connectNats, openStores } from './nats-stores.js';
+import { ProgressReporter } from './progress-reporter.js';
+import { ResultsWriter } from './results-writer.js';
+import { SampleBuilder } from './samples.js';
+import { WorkerStateMachine } from './state.js';
+import { UnitRunner } from './unit-runner.js';
+import { WorkerLoop } from './worker-loop.js';
+
+/** Options besides the configuration. */
+export interface WorkerOptions {
+  readonly logger: Logger;
+  /** Metrics (a fresh registry when omitted). */
+  readonly metrics?: WorkerMetrics;
+}
+
+/** How `run()` ended. */
+export type WorkerOutcome = 'stopped' | 'failed';
+
+/** The running pieces, once started. */
+interface Parts {
+  nc: NatsConnection;
+  engine: VllmEngine;
+  coordinator: CoordinatorClient;
+  progress: ProgressReporter;
+  poller: AssignmentPoller;
+  loop: WorkerLoop;
+  loopDone: Promise<void>;
+}
+
+/** `vllm-sim` when the executable is the simulator, else `vllm` (what Register reports). */
+export function engineKind(executable: string): string {
+  return /vllm-sim/.test(executable) ? 'vllm-sim' : 'vllm';
+}
+
+/** A worker. */
+export class Worker {
+  readonly config: WorkerConfig;
+  readonly state: WorkerStateMachine;
+  readonly metrics: WorkerMetrics;
+  private readonly log: Logger;
+  private readonly stopCtl = new AbortController();
+  private failure: Error | null = null;
+  private parts: Partial<Parts> = {};
+  private metricsServer: Server | null = null;
+  private inventory: NodeInventory | null = null;
+
+  constructor(config: WorkerConfig, options: WorkerOptions) {
+    this.config = config;
+    this.log = options.logger.child({ workerId: config.workerId });
+    this.metrics = options.metrics ?? new WorkerMetrics(config.workerId);
+    this.state = new WorkerStateMachine(config.workerId, options.logger);
+    this.state.onTransition((t) => this.metrics.setState(t.to));
+    this.metrics.setState('starting');
+    this.metrics.slots.set(config.slots);
+  }
+
+  /** The engine (null before it is created). */
+  get engine(): VllmEngine | null {
+    return this.parts.engine ?? null;
+  }
+
+  /** The pull loop (null before it is created). */
+  get loop(): WorkerLoop | null {
+    return this.parts.loop ?? null;
+  }
+
+  /** The node's GPUs (null before detection). */
+  get gpus(): NodeInventory | null {
+    return this.inventory;
+  }
+
+  /** Requests a graceful stop (idempotent). */
+  drain(): void {
+    this.stopCtl.abort();
+  }
+
+  /** Forced stop: hands units back and flushes NATS; the caller should exit the process. */
+  async force(): Promise<void> {
+    this.stopCtl.abort();
+    const { loop, nc } = this.parts;
+    if (loop && nc) await forceStop({ loop, nc, logger: this.log });
+  }
+
+  /**
+   * Runs the worker until it is drained or fails.
+   * @throws WorkerConfigError for a node or configuration problem found while starting (no GPUs, bad
+   *   ICD-10 table, unreadable credentials).
+   */
+  async run(): Promise<WorkerOutcome> {
+    const stop = this.stopCtl.signal;
+    try {
+      await this.startParts(stop);
+    } catch (e) {
+      await this.shutdown();
+      if (stop.aborted && !(e instanceof WorkerConfigError)) return this.failure ? 'failed' : 'stopped';
+      throw e;
+    }
+    await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
+    await this.shutdown();
+    return this.failure ? 'failed' : 'stopped';
+  }
+
+  private async startParts(stop: AbortSignal): Promise<void> {
+    const c = this.config;
+    this.inventory = c.gpus ?? (await detectGpus());
+    const icd10 = loadIcd(c.icd10Table);
+    if (c.metricsPort !== null) {
+      const { server, port } = await serveMetrics(this.metrics.registry, c.metricsPort, c.metricsHost);
+      this.metricsServer = server;
+      this.log.info({ port }, 'serving /metrics');
+    }
+    this.log.info({ gpus: describeInventory(this.inventory), slots: c.slots, engine: c.engineExecutable }, 'worker starting');
+    const nc = await raceStop(connectNats({ servers: c.nats, name: `clue-worker-${c.workerId}`, credsFile: c.natsCreds, token: c.natsToken }), stop, (n) => void n.close());
+    this.parts.nc = nc;
+    void nc.closed().then((err) => {
+      if (stop.aborted) return;
+      this.failure = new Error(`NATS connection closed${err ? `: ${errorLine(err)}` : ''}`);
+      this.log.error({ error: this.failure.message }, 'lost NATS for good');
+      this.drain();
+    });
+    const stores = await openStores(nc, this.log, stop);
+    const engine = this.createEngine(this.inventory);
+    this.parts.engine = engine;
+    const coordinator = new CoordinatorClient(c.coordinator, c.workerId, { logger: this.log });
+    this.parts.coordinator = coordinator;
+    const progress = new ProgressReporter(coordinator.client, c.workerId, { logger: this.log });
+    this.parts.progress = progress;
+    const completion = new Completion({ coordinator, writer: new ResultsWriter(stores.results), logger: this.log, nakDelayMs: c.retryDelayMs });
+    const runner = new UnitRunner({
+      engine,
+      datasets: new DatasetStore(stores.datasets, { cacheDir: c.cacheDir, logger: this.log }),
+      samples: new SampleBuilder({ tokenizer: () => engine.tokenizer() }),
+      units: stores.units,
+      runs: stores.runs,
+      completion,
+      progress,
+      icd10: () => icd10,
+      logger: this.log,
+      metrics: this.metrics,
+    });
+
+    this.state.to('registering');
+    const registration = { node: c.node || hostname(), gpus: this.inventory.gpus, engine: engineKind(c.engineExecutable) };
+    const reg = await coordinator.register(registration, { retryForMs: Infinity, signal: stop });
+    const intervalMs = reg.heartbeatSeconds > 0 ? reg.heartbeatSeconds * 1000 : 10_000;
+    this.log.info({ heartbeatSeconds: intervalMs / 1000 }, 'registered');
+    let loop: WorkerLoop | null = null;
+    const poller = new AssignmentPoller({
+      coordinator,
+      intervalMs,
+      loadedModel: () => {
+        const info = engine.info();
+        return info.state === 'ready' || info.state === 'starting' || info.state === 'crashed' ? (info.model?.key ?? '') : '';
+      },
+      freeSlots: () => loop?.freeSlots ?? c.slots,
+      reregister: async (signal) => {
+        await coordinator.register(registration, { retryForMs: intervalMs, signal });
+      },
+      logger: this.log,
+    });
+    this.parts.poller = poller;
+    loop = new WorkerLoop(
+      { js: stores.js, engine, poller, runner, completion, state: this.state, logger: this.log, metrics: this.metrics },
+      {
+        slots: c.slots,
+        workingIntervalMs: c.workingIntervalMs,
+        pullExpiresMs: c.pullExpiresMs,
+        chatTemplateFor: (model) => chatTemplateFile(c.chatTemplateDir, model),
+        launch: {
+          ...(c.gpuMemoryUtilization !== null ? { gpuMemoryUtilization: c.gpuMemoryUtilization } : {}),
+          ...(c.maxNumSeqs !== null ? { maxNumSeqs: c.maxNumSeqs } : {}),
+        },
+      },
+    );
+    this.parts.loop = loop;
+    this.state.to('idle', null, 'registered');
+    poller.start();
+    this.parts.loopDone = loop.run().catch((e: unknown) => {
+      this.failure = e instanceof Error ? e : new Error(String(e));
+      this.log.error({ error: errorLine(e) }, 'worker loop failed');
+      this.drain();
+    });
+  }
+
+  private createEngine(inv: NodeInventory): VllmEngine {
+    const c = this.config;
+    const env: Record<string, string> = { ...c.engineEnv };
+    const gpu = engineInventory(inv);
+    if (inv.source === 'simulated' && env['VLLM_SIM_GPU'] === undefined) env['VLLM_SIM_GPU'] = gpu.gpuClass;
+    const engine = new VllmEngine({
+      inventory: gpu,
+      launch: { executable: c.engineExecutable, env },
+      logger: this.log.child({ component: 'engine' }),
+      hangTimeoutMs: c.hangTimeoutMs,
+      stopGraceMs: c.engineStopGraceMs,
+      startupTimeoutMs: c.engineStartupTimeoutMs,
+      // A crash or hang fails the unit's requests at once: the unit is re-queued, not silently re-run.
+      requestEngineRetries: 0,
+    });
+    engine.on('event', (e) => {
+      if (e.type === 'loaded') this.metrics.engineLoadSeconds.observe({ model: e.model }, e.loadMs / 1000);
+      if (e.type === 'restart' && e.reason !== 'manual') this.metrics.engineRestarts.inc({ model: e.model, reason: e.reason });
+    });
+    return engine;
+  }
+
+  private async shutdown(): Promise<void> {
+    const p = this.parts;
+    if (p.loop && p.engine && p.poller && p.progress && p.coordinator && p.nc && p.loopDone) {
+      await drain(
+        {
+          loop: p.loop,
+          loopDone: p.loopDone,
+          engine: p.engine,
+          poller: p.poller,
+          progress: p.progress,
+          coordinator: p.coordinator,
+          nc: p.nc,
+          state: this.state,
+          logger: this.log,
+          extra: [() => this.closeMetrics()],
+        },
+        { drainTimeoutMs: this.config.drainTimeoutMs, loopTimeoutMs: this.config.pullExpiresMs + 1000 },
+      );
+    } else {
+      // Stopped while starting: close what exists.
+      this.state.tryTo('draining', null, 'stopped while starting');
+      await p.engine?.stop().catch(() => undefined);
+      await p.poller?.stop();
+      p.progress?.close();
+      p.coordinator?.close();
+      await p.nc?.close().catch(() => undefined);
+      await this.closeMetrics();
+    }
+    if (this.failure) this.state.tryTo('failed', this.state.model, this.failure.message);
+    else this.state.tryTo('stopped', this.state.model, 'drained');
+  }
+
+  private closeMetrics(): Promise<void> {
+    const s = this.metricsServer;
+    this.metricsServer = null;
+    return new Promise((resolve) => (s ? s.close(() => resolve()) : resolve()));
+  }
+}
+
+/** Creates a worker (nothing starts before `run()`). */
+export function createWorker(config: WorkerConfig, options: WorkerOptions): Worker {
+  return new Worker(config, options);
+}
+
+/** `<dir>/<key>.jinja`, else `<dir>/default.jinja`, for a catalog model without a built-in chat template. */
+export function chatTemplateFile(dir: string | null, model: string): string | null {
+  if (dir === null) return null;
+  let spec;
+  try {
+    spec = getModel(model);
+  } catch {
+    return null;
+  }
+  if (spec.chatTemplate !== 'none') return null;
+  for (const name of [`${spec.key}.jinja`, 'default.jinja']) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+function loadIcd(path: string | null): Icd10Table | null {
+  if (path === null) return null;
+  try {
+    return loadIcd10Table(path);
+  } catch (e) {
+    throw new WorkerConfigError('--icd10-table', errorLine(e));
+  }
+}
+
+/** Resolves with `p`, or rejects when `stop` fires first (then `cleanup` gets `p`'s late value). */
+function raceStop<T>(p: Promise<T>, stop: AbortSignal, cleanup: (v: T) => void): Promise<T> {
+  if (stop.aborted) {
+    void p.then(cleanup, () => undefined);
+    return Promise.reject(new Error('stopped while starting'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onStop = (): void => {
+      void p.then(cleanup, () => undefined);
+      reject(new Error('stopped while starting'));
+    };
+    stop.addEventListener('abort', onStop, { once: true });
+    p.then(
+      (v) => {
+        stop.removeEventListener('abort', onStop);
+        if (stop.aborted) cleanup(v);
+        else resolve(v);
+      },
+      (e: unknown) => {
+        stop.removeEventListener('abort', onStop);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
