@@ -3,7 +3,7 @@
  * is vllm-sim, as child processes — the same programs and code paths as production. `stop()` ends them
  * all (workers first, so they drain), and is safe to call twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -35,11 +35,26 @@ export interface LocalCluster {
   readonly coordinator: string;
   readonly natsUrl: string;
   stop(): Promise<void>;
+  /** Fault injection for tests: kill -9 one component, and start it again on the same address/store. */
+  readonly chaos: LocalClusterChaos;
+}
+
+/** Crash and restart handles of a local cluster's processes. */
+export interface LocalClusterChaos {
+  /** SIGKILL worker `i` (0-based) and the engine it spawned (its own process group survives a kill -9). */
+  killWorker(i: number): Promise<void>;
+  startWorker(i: number): void;
+  killCoordinator(): Promise<void>;
+  /** Starts a coordinator on the same gRPC address. */
+  startCoordinator(): Promise<void>;
+  killNats(): Promise<void>;
+  /** Restarts nats-server on the same port with the same JetStream store. */
+  startNats(): Promise<void>;
 }
 
 function logTo(stateDir: string, name: string): WriteStream {
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
-  return createWriteStream(join(stateDir, 'logs', `${name}.log`));
+  return createWriteStream(join(stateDir, 'logs', `${name}.log`), { flags: 'a' });
 }
 
 function waitExit(p: ChildProcess, graceMs: number): Promise<void> {
@@ -78,54 +93,101 @@ function listeningAddress(p: ChildProcess, log: WriteStream): Promise<string> {
   });
 }
 
+/** Process ids of a process's direct children (its vLLM engine, for a worker). */
+function childPids(pid: number): number[] {
+  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+function killNow(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill('SIGKILL');
+  });
+}
+
 /** Starts nats-server, the coordinator and the workers. */
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
+  const storeDir = join(o.stateDir, 'jetstream');
   let nats: NatsServer;
   try {
-    nats = await startNatsServer({ storeDir: join(o.stateDir, 'jetstream') });
+    nats = await startNatsServer({ storeDir });
   } catch (e) {
     if (e instanceof NatsServerMissingError) {
       throw new ClueError('INVALID_ARGUMENT', 'nats-server is not installed (it must be on PATH). Install it with: sudo apt-get install nats-server   (or: bash scripts/install-system-deps.sh)');
     }
     throw e;
   }
-  const children: ChildProcess[] = [];
+  let coord: ChildProcess | undefined;
+  const workers: (ChildProcess | undefined)[] = [];
   const stopAll = async (): Promise<void> => {
-    const workers = children.slice(1);
-    await Promise.all(workers.map((w) => waitExit(w, 15000)));
-    if (children[0]) await waitExit(children[0], 10000);
+    await Promise.all(workers.map((w) => (w ? waitExit(w, 15000) : undefined)));
+    if (coord) await waitExit(coord, 10000);
     await nats.stop();
   };
+  const startCoordinator = async (port: number): Promise<string> => {
+    const log = logTo(o.stateDir, 'coordinator');
+    const args = ['--nats', nats.url, '--grpc-host', '127.0.0.1', '--grpc-port', String(port), '--poll-after-seconds', '1'];
+    coord = spawn(process.execPath, [packageMain('@clue/coordinator'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    coord.stderr!.pipe(log, { end: false });
+    return listeningAddress(coord, log);
+  };
+  const sim = packageMain('@clue/vllm-sim');
+  const env = { VLLM_SIM_TIME_SCALE: String(o.timeScale), VLLM_SIM_GPU: o.gpu, ...o.engineEnv };
+  let address = '';
+  const startWorker = (i: number): void => {
+    const args = [
+      packageMain('@clue/worker'),
+      '--nats', nats.url,
+      '--coordinator', address,
+      '--worker-id', `local-${i + 1}`,
+      '--gpus', `${o.gpu}:${o.gpusPerWorker}`,
+      '--engine-executable', sim,
+      // Short waits: simulated GPUs finish units in milliseconds, so idle polling would dominate.
+      '--pull-expires-seconds', '1',
+      '--drain-seconds', '5',
+      ...Object.entries(env).flatMap(([k, v]) => ['--engine-env', `${k}=${v}`]),
+      ...(o.icd10Table ? ['--icd10-table', o.icd10Table] : []),
+    ];
+    const w = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    w.stderr!.pipe(logTo(o.stateDir, `worker-${i + 1}`));
+    workers[i] = w;
+  };
   try {
-    const coordLog = logTo(o.stateDir, 'coordinator');
-    const coord = spawn(process.execPath, [packageMain('@clue/coordinator'), '--nats', nats.url, '--grpc-host', '127.0.0.1', '--grpc-port', '0', '--poll-after-seconds', '1'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(coord);
-    coord.stderr!.pipe(coordLog);
-    const address = await listeningAddress(coord, coordLog);
-    const sim = packageMain('@clue/vllm-sim');
-    const env = { VLLM_SIM_TIME_SCALE: String(o.timeScale), VLLM_SIM_GPU: o.gpu, ...o.engineEnv };
-    for (let i = 0; i < o.workers; i++) {
-      const args = [
-        packageMain('@clue/worker'),
-        '--nats', nats.url,
-        '--coordinator', address,
-        '--worker-id', `local-${i + 1}`,
-        '--gpus', `${o.gpu}:${o.gpusPerWorker}`,
-        '--engine-executable', sim,
-        // Short waits: simulated GPUs finish units in milliseconds, so idle polling would dominate.
-        '--pull-expires-seconds', '1',
-        '--drain-seconds', '5',
-        ...Object.entries(env).flatMap(([k, v]) => ['--engine-env', `${k}=${v}`]),
-        ...(o.icd10Table ? ['--icd10-table', o.icd10Table] : []),
-      ];
-      const w = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      w.stderr!.pipe(logTo(o.stateDir, `worker-${i + 1}`));
-      children.push(w);
-    }
+    address = await startCoordinator(0);
+    for (let i = 0; i < o.workers; i++) startWorker(i);
+    const port = Number(address.slice(address.lastIndexOf(':') + 1));
+    const chaos: LocalClusterChaos = {
+      async killWorker(i) {
+        const w = workers[i];
+        if (!w?.pid) return;
+        const engines = childPids(w.pid);
+        await killNow(w);
+        for (const pid of engines) {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      },
+      startWorker,
+      async killCoordinator() {
+        if (coord) await killNow(coord);
+      },
+      async startCoordinator() {
+        await startCoordinator(port);
+      },
+      async killNats() {
+        await nats.kill();
+      },
+      async startNats() {
+        nats = await startNatsServer({ storeDir, port: nats.port });
+      },
+    };
     let stopping: Promise<void> | undefined;
-    return { coordinator: address, natsUrl: nats.url, stop: () => (stopping ??= stopAll()) };
+    return { coordinator: address, natsUrl: nats.url, stop: () => (stopping ??= stopAll()), chaos };
   } catch (e) {
     await stopAll();
     throw e;
