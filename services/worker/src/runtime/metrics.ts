@@ -56,9 +56,32 @@ export class WorkerMetrics {
   }
 }
 
-/** Serves `registry` on `http://host:port/metrics`; resolves with the bound port. */
-export function serveMetrics(registry: Registry, port: number, host: string): Promise<{ server: Server; port: number }> {
+/**
+ * Serves `registry` on `http://host:port/metrics`, and the local vLLM server's own `vllm:` metrics on
+ * `/metrics/vllm` (vLLM listens on loopback only, so Prometheus scrapes them through the worker);
+ * resolves with the bound port.
+ */
+export function serveMetrics(
+  registry: Registry,
+  port: number,
+  host: string,
+  vllmMetrics?: () => Promise<string | null>,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
+    if (req.method === 'GET' && vllmMetrics && (req.url === '/metrics/vllm' || req.url?.startsWith('/metrics/vllm?'))) {
+      vllmMetrics().then(
+        (text) => {
+          // No engine serving right now: an empty exposition keeps the scrape healthy.
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+          res.end(text ?? '');
+        },
+        () => {
+          res.writeHead(502);
+          res.end();
+        },
+      );
+      return;
+    }
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
       registry.metrics().then(
         (text) => {

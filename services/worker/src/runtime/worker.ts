@@ -124,12 +124,21 @@ export class Worker {
     return this.failure ? 'failed' : 'stopped';
   }
 
+  /** The local vLLM server's /metrics text, or null when no engine is serving. */
+  private async vllmMetricsText(): Promise<string | null> {
+    const info = this.parts.engine?.info();
+    if (!info || info.state !== 'ready' || info.port === null) return null;
+    const res = await fetch(`http://127.0.0.1:${info.port}/metrics`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`vLLM /metrics answered ${res.status}`);
+    return res.text();
+  }
+
   private async startParts(stop: AbortSignal): Promise<void> {
     const c = this.config;
     this.inventory = c.gpus ?? (await detectGpus());
     const icd10 = loadIcd(c.icd10Table);
     if (c.metricsPort !== null) {
-      const { server, port } = await serveMetrics(this.metrics.registry, c.metricsPort, c.metricsHost);
+      const { server, port } = await serveMetrics(this.metrics.registry, c.metricsPort, c.metricsHost, () => this.vllmMetricsText());
       this.metricsServer = server;
       this.log.info({ port }, 'serving /metrics');
     }
