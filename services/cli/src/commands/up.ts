@@ -93,10 +93,12 @@ function icd10TableFor(a: UpArgs, stateDir: string): string {
 async function runUp(a: UpArgs): Promise<void> {
   check(a);
   const models = a.models ? a.models.split(',').map((m) => getModel(m.trim()).key) : presetModels(a.preset).map((m) => m.key);
-  const tasks = a.tasks ? a.tasks.split(',').map((t) => parseTaskId(t)) : [...TASK_IDS];
+  const real = a.data ? resolveDataArgs([a.data]) : undefined;
+  // With --data and no --tasks: the tasks whose CLUE files are in the directory.
+  const tasks = a.tasks ? a.tasks.split(',').map((t) => parseTaskId(t)) : real ? TASK_IDS.filter((t) => real[t]) : [...TASK_IDS];
   const stateDir = mkdtempSync(join(tmpdir(), 'clue-up-'));
   let data: Record<string, string>;
-  if (a.data) data = resolveDataArgs([a.data]);
+  if (real) data = real;
   else {
     info(`writing synthetic CLUE-format data (${a.samples} samples per task)`);
     // LongHealth: ceil(samples / 5) questions give each of its three subtasks >= samples prompts.
