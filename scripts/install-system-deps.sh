@@ -9,7 +9,9 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 /usr/bin/python3 -c 'import pandas, openpyxl' >/dev/null 2>&1 || need+=(python3-pandas python3-openpyxl)
 # nats-server: the JetStream server every pipeline test and `clue up` run against (Debian ships 2.9.10).
 command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
-# shellcheck: the image build script is linted.
+# prometheus (Debian's, with promtool): the observability test scrapes a local cluster and checks the alert rules.
+{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || need+=(prometheus)
+# The shellcheck linter: the image build script is linted.
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 
 if [ ${#need[@]} -eq 0 ]; then

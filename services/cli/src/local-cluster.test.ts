@@ -44,7 +44,9 @@ async function runMatrix(disturb: (cluster: LocalCluster, client: CoordinatorCli
   const data = await generateDatasets({ outDir: join(stateDir, 'data'), samples: 24, seed: 5, longHealthQuestions: 2 });
   const icd10Table = join(stateDir, 'codes.txt');
   writeFileSync(icd10Table, SYNTH_CONDITIONS.map((c) => `${c.code.padEnd(8)}${c.description}`).join('\n') + '\n');
-  const cluster = await startLocalCluster({ workers: 2, gpusPerWorker: 1, gpu: 'H100-80GB', timeScale: 2, stateDir, icd10Table });
+  // stallSeconds: the unit the killed worker held is queued again after 20 s without progress
+  // (JetStream would redeliver it only after its ack wait, and not at all if it lost track of it).
+  const cluster = await startLocalCluster({ workers: 2, gpusPerWorker: 1, gpu: 'H100-80GB', timeScale: 2, stateDir, icd10Table, stallSeconds: 20 });
   const client = new CoordinatorClient(cluster.coordinator);
   try {
     const spec = {

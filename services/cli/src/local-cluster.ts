@@ -28,6 +28,17 @@ export interface LocalClusterOptions {
   readonly stateDir: string;
   readonly engineEnv?: Readonly<Record<string, string>>;
   readonly icd10Table?: string;
+  /**
+   * Serve Prometheus metrics: the coordinator on `coordinator`, worker i on `workers[i]` (all on
+   * 127.0.0.1; the workers also re-expose their vLLM's metrics on `/metrics/vllm`). Unset = none.
+   */
+  readonly metricsPorts?: { readonly coordinator: number; readonly workers: readonly number[] };
+  /** The coordinator's reconcile period (its state gauges are refreshed on each tick); default its own. */
+  readonly reconcileSeconds?: number;
+  /** Coordinator `--stall-seconds`: a running unit without progress this long is queued again. */
+  readonly stallSeconds?: number;
+  /** Extra environment of the worker processes (beside this process's own). */
+  readonly workerEnv?: Readonly<Record<string, string>>;
 }
 
 /** A running local cluster. */
@@ -107,6 +118,11 @@ function killNow(p: ChildProcess): Promise<void> {
   });
 }
 
+/** The worker flags serving /metrics on loopback `port` (none when undefined). */
+function metricsArgs(port: number | undefined): string[] {
+  return port === undefined ? [] : ['--metrics-port', String(port), '--metrics-host', '127.0.0.1'];
+}
+
 /** Starts nats-server, the coordinator and the workers. */
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const storeDir = join(o.stateDir, 'jetstream');
@@ -128,7 +144,12 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   };
   const startCoordinator = async (port: number): Promise<string> => {
     const log = logTo(o.stateDir, 'coordinator');
-    const args = ['--nats', nats.url, '--grpc-host', '127.0.0.1', '--grpc-port', String(port), '--poll-after-seconds', '1'];
+    const args = [
+      '--nats', nats.url, '--grpc-host', '127.0.0.1', '--grpc-port', String(port), '--poll-after-seconds', '1',
+      ...(o.metricsPorts ? ['--metrics-port', String(o.metricsPorts.coordinator)] : []),
+      ...(o.reconcileSeconds !== undefined ? ['--reconcile-seconds', String(o.reconcileSeconds)] : []),
+      ...(o.stallSeconds !== undefined ? ['--stall-seconds', String(o.stallSeconds)] : []),
+    ];
     coord = spawn(process.execPath, [packageMain('@clue/coordinator'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     coord.stderr!.pipe(log, { end: false });
     return listeningAddress(coord, log);
@@ -149,8 +170,9 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       '--drain-seconds', '5',
       ...Object.entries(env).flatMap(([k, v]) => ['--engine-env', `${k}=${v}`]),
       ...(o.icd10Table ? ['--icd10-table', o.icd10Table] : []),
+      ...metricsArgs(o.metricsPorts?.workers[i]),
     ];
-    const w = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const w = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...o.workerEnv } });
     w.stderr!.pipe(logTo(o.stateDir, `worker-${i + 1}`));
     workers[i] = w;
   };

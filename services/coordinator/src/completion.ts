@@ -11,7 +11,7 @@
  *
  * Done and failed units trigger the cell/run finalisation in the background.
  */
-import { parseUnitId } from '@clue/common';
+import { parseUnitId, unitSubject } from '@clue/common';
 import type { CoordinatorContext } from './context.js';
 import { CoordinatorError, invalidArgument } from './errors.js';
 import { publishDeadLetter, type FailureKind } from './dead-letter.js';
@@ -93,7 +93,8 @@ export class CompletionService {
       };
       if ((await this.ctx.units.update(id, next, cur.revision)) === null) continue;
       this.ctx.metrics.unitsCompleted.inc({ model: next.model, task: next.task });
-      this.ctx.metrics.samplesCompleted.inc({ model: next.model }, expected);
+      this.ctx.metrics.samplesCompleted.inc({ model: next.model, task: next.task }, expected);
+      if (req.gpuSeconds) this.ctx.metrics.gpuSeconds.inc({ model: next.model, task: next.task }, req.gpuSeconds);
       this.ctx.progress.finish(next.runId, id, expected);
       this.ctx.logger.info({ unitId: id, workerId }, 'unit done');
       this.finalizer.scheduleCell(next.runId, next.model, next.task);
@@ -127,7 +128,17 @@ export class CompletionService {
   async stalled(unit: StoredUnitRecord, seconds: number): Promise<void> {
     this.ctx.metrics.unitsFailed.inc({ kind: 'stall' });
     const reason = `stalled: no progress for ${Math.round(seconds)} s on worker ${unit.worker ?? '?'}`;
-    await this.applyFailure(unit.id, 'infrastructure', reason, unit.worker ?? '', false, true);
+    const failed = await this.applyFailure(unit.id, 'infrastructure', reason, unit.worker ?? '', false, true);
+    if (failed) return;
+    // The stalled worker may still hold the message (or JetStream may have lost track of it in a
+    // server crash), so queue the unit again under a fresh Nats-Msg-Id. A duplicate delivery is
+    // harmless: workers skip DONE units and completion is a compare-and-set.
+    const cur = await this.ctx.units.get(unit.id);
+    const run = cur && cur.value.state === 'queued' ? await this.ctx.runs.get(unit.runId) : null;
+    if (!cur || !run) return;
+    const msgID = `${unit.id}~requeue${cur.value.infraFailures ?? 0}`;
+    await this.ctx.jet.js.publish(unitSubject(unit.model, unit.task), JSON.stringify(unitMessage(run.value, cur.value)), { msgID });
+    this.ctx.logger.warn({ unitId: unit.id, msgID }, 'stalled unit published again');
   }
 
   /** JetStream gave up delivering the unit (max_deliver): failed and dead-lettered. */

@@ -23,7 +23,7 @@ export interface DeadLetter extends UnitMessage {
 /** Publishes a dead letter (idempotent per unit). */
 export async function publishDeadLetter(ctx: CoordinatorContext, letter: DeadLetter): Promise<void> {
   await ctx.jet.js.publish(deadSubject(letter.model, letter.task), JSON.stringify(letter), { msgID: letter.unitId });
-  ctx.metrics.unitsDeadLettered.inc();
+  ctx.metrics.unitsDeadLettered.inc({ model: letter.model, task: letter.task });
   ctx.logger.warn({ unitId: letter.unitId, kind: letter.kind, reason: letter.reason }, 'unit dead-lettered');
 }
 

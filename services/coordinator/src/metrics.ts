@@ -1,7 +1,10 @@
 /**
- * A minimal Prometheus registry of the coordinator (full observability comes later): counters of
- * submitted runs, completed and failed units, completed samples and tokens, and gauges of active runs
- * and live workers. Labels are ids and kinds only, never text. Optionally served on `/metrics`.
+ * The coordinator's Prometheus registry (one per process), optionally served on `/metrics`.
+ * Event counters (submitted runs, completed/failed/dead-lettered units, samples, tokens, GPU-seconds)
+ * are bumped where the event happens; the state gauges (runs by state, units by state per cell, run
+ * progress and ETA, queue depth, workers up) are recomputed from KV on every reconcile tick
+ * (see metrics-snapshot.ts). Labels are bounded ids only — model key, task id, state, kind and run
+ * id (a handful of runs per night; a run's series are dropped once it is final) — never text.
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -22,21 +25,58 @@ export class CoordinatorMetrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
-  readonly unitsDeadLettered = new Counter({ name: 'clue_coordinator_units_dead_lettered_total', help: 'Units sent to the dead-letter stream', registers: [this.registry] });
+  readonly unitsDeadLettered = new Counter({
+    name: 'clue_units_dead_lettered_total',
+    help: 'Units sent to the dead-letter stream',
+    labelNames: ['model', 'task'],
+    registers: [this.registry],
+  });
+  readonly gpuSeconds = new Counter({
+    name: 'clue_cell_gpu_seconds_total',
+    help: 'GPU-seconds reported by CompleteUnit, per cell (model x task)',
+    labelNames: ['model', 'task'],
+    registers: [this.registry],
+  });
+  readonly runs = new Gauge({ name: 'clue_runs', help: 'Runs by state (from KV, every reconcile tick)', labelNames: ['state'], registers: [this.registry] });
+  readonly units = new Gauge({
+    name: 'clue_units',
+    help: 'Units of active runs by model, task and state (from KV, every reconcile tick)',
+    labelNames: ['model', 'task', 'state'],
+    registers: [this.registry],
+  });
+  readonly runSamplesDone = new Counter({
+    name: 'clue_run_samples_done_total',
+    help: 'Samples done of an active run (done units plus reported progress of running ones); label run = run id',
+    labelNames: ['run'],
+    registers: [this.registry],
+  });
+  readonly runSamples = new Gauge({ name: 'clue_run_samples', help: 'Samples planned for an active run', labelNames: ['run'], registers: [this.registry] });
+  readonly runEta = new Gauge({
+    name: 'clue_run_eta_seconds',
+    help: 'Estimated seconds until an active run finishes (from the last minute of throughput; 0 while unknown)',
+    labelNames: ['run'],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'clue_queue_pending_units',
+    help: 'Units waiting in a model\'s JetStream consumer (num_pending), per model',
+    labelNames: ['model'],
+    registers: [this.registry],
+  });
   readonly samplesCompleted = new Counter({
     name: 'clue_coordinator_samples_completed_total',
     help: 'Samples of DONE units',
-    labelNames: ['model'],
+    labelNames: ['model', 'task'],
     registers: [this.registry],
   });
   readonly tokens = new Counter({
     name: 'clue_coordinator_tokens_total',
-    help: 'Tokens reported by workers (prompt, generated)',
-    labelNames: ['kind'],
+    help: 'Tokens reported by workers (kind: prompt, generated), per model and task',
+    labelNames: ['model', 'task', 'kind'],
     registers: [this.registry],
   });
   readonly runsActive = new Gauge({ name: 'clue_coordinator_runs_active', help: 'Runs pending or running', registers: [this.registry] });
-  readonly workersLive = new Gauge({ name: 'clue_coordinator_workers_live', help: 'Workers seen within 3 heartbeats', registers: [this.registry] });
+  readonly workersLive = new Gauge({ name: 'clue_workers_up', help: 'Workers seen within 3 heartbeats', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'clue_coordinator_' });

@@ -6,25 +6,32 @@
  * - stall detection: a `running` unit without progress for `--stall-seconds` is re-queued as an
  *   infrastructure failure (the clock starts no earlier than this process, whose progress data is in memory).
  * A tick is skipped while the previous one still runs. `recover()` runs once at start-up: it re-publishes
- * the queued units of every pending/running run, then ticks.
+ * the queued units of every pending/running run, then ticks. Each tick ends by recomputing the state
+ * gauges of /metrics from what it read (metrics-snapshot.ts).
  */
 import type { CoordinatorContext } from './context.js';
 import type { RunSubmitter } from './submit.js';
 import type { Finalizer } from './finalize.js';
 import type { CompletionService } from './completion.js';
+import type { StoredUnitRecord } from './records.js';
+import { MetricsSnapshot } from './metrics-snapshot.js';
 
 /** Drives reconciliation. */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly startedAt = Date.now();
+  private readonly snapshot: MetricsSnapshot;
+  private snapshotRunning: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: CoordinatorContext,
     private readonly submitter: RunSubmitter,
     private readonly finalizer: Finalizer,
     private readonly completion: CompletionService,
-  ) {}
+  ) {
+    this.snapshot = new MetricsSnapshot(ctx);
+  }
 
   /** Start-up recovery: resume publishing of active runs, then one tick. */
   async recover(): Promise<void> {
@@ -43,6 +50,7 @@ export class Reconciler {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+    await this.snapshotRunning;
   }
 
   /** One reconcile pass (skipped if one is in progress). Errors are logged, never thrown. */
@@ -58,14 +66,20 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     const { ctx } = this;
-    const active = (await ctx.runs.list()).map((r) => r.value).filter((r) => r.state === 'pending' || r.state === 'running');
+    const all = (await ctx.runs.list()).map((r) => r.value);
+    const active = all.filter((r) => r.state === 'pending' || r.state === 'running');
     ctx.metrics.runsActive.set(active.length);
     const stallMs = ctx.config.stallSeconds * 1000;
     const now = Date.now();
+    const unitsByRun = new Map<string, StoredUnitRecord[]>();
     for (const run of active) {
-      if (this.submitter.isPublishing(run.id)) continue;
+      if (this.submitter.isPublishing(run.id)) {
+        unitsByRun.set(run.id, (await ctx.units.list(run.id)).map((e) => e.value));
+        continue;
+      }
       if (run.state === 'pending') await this.submitter.publishRun(run);
       const units = (await ctx.units.list(run.id)).map((e) => e.value);
+      unitsByRun.set(run.id, units);
       await this.finalizer.checkRun(run.id, units);
       for (const u of units) {
         if (u.state !== 'running') continue;
@@ -73,5 +87,20 @@ export class Reconciler {
         if (now - since > stallMs) await this.completion.stalled(u, (now - since) / 1000);
       }
     }
+    this.refreshMetrics(all, unitsByRun);
+  }
+
+  /**
+   * Recomputes the /metrics state gauges in the background (one refresh at a time), so a slow JetStream
+   * lookup (queue depth while NATS restarts) never holds up reconciliation.
+   */
+  private refreshMetrics(runs: Parameters<MetricsSnapshot['update']>[0], unitsByRun: Parameters<MetricsSnapshot['update']>[1]): void {
+    if (this.snapshotRunning) return;
+    this.snapshotRunning = this.snapshot
+      .update(runs, unitsByRun)
+      .catch((e: unknown) => this.ctx.logger.debug({ err: (e as Error).message }, 'metrics refresh failed'))
+      .finally(() => {
+        this.snapshotRunning = undefined;
+      });
   }
 }

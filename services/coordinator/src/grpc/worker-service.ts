@@ -21,15 +21,15 @@ export interface WorkerServiceDeps {
 
 /** Handles one progress report: live progress, metrics, `running` on the first report, heartbeat. */
 async function onProgress(deps: WorkerServiceDeps, r: ProgressReport): Promise<void> {
-  let runId: string;
+  let id: ReturnType<typeof parseUnitId>;
   try {
-    runId = parseUnitId(r.unitId).runId;
+    id = parseUnitId(r.unitId);
   } catch {
     return;
   }
-  const d = deps.ctx.progress.record(runId, r);
-  deps.ctx.metrics.tokens.inc({ kind: 'prompt' }, d.promptTokens);
-  deps.ctx.metrics.tokens.inc({ kind: 'generated' }, d.generatedTokens);
+  const d = deps.ctx.progress.record(id.runId, r);
+  deps.ctx.metrics.tokens.inc({ model: id.model, task: id.task, kind: 'prompt' }, d.promptTokens);
+  deps.ctx.metrics.tokens.inc({ model: id.model, task: id.task, kind: 'generated' }, d.generatedTokens);
   if (d.firstFromWorker) await deps.completion.markRunning(r.unitId, r.workerId);
   await deps.registry.touch(r.workerId);
 }

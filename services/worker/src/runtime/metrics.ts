@@ -7,13 +7,17 @@ import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkerState } from './state.js';
 import { WORKER_STATES } from './state.js';
+import type { EngineState } from '../engine/engine-types.js';
+
+/** Every engine state, so the `clue_worker_engine_state` gauge always has all its series. */
+export const ENGINE_STATES: readonly EngineState[] = ['idle', 'starting', 'ready', 'draining', 'stopping', 'stopped', 'failed', 'crashed'];
 
 /** The worker's metric handles. */
 export class WorkerMetrics {
   readonly registry: Registry;
   readonly units: Counter<'model' | 'task' | 'outcome'>;
   readonly samples: Counter<'model' | 'task' | 'result'>;
-  readonly tokens: Counter<'model' | 'kind'>;
+  readonly tokens: Counter<'model' | 'task' | 'kind'>;
   readonly unitSeconds: Histogram<'model' | 'task'>;
   readonly unitsRunning: Gauge;
   readonly slots: Gauge;
@@ -21,6 +25,11 @@ export class WorkerMetrics {
   readonly engineLoads: Counter<'model' | 'outcome'>;
   readonly engineLoadSeconds: Histogram<'model'>;
   readonly engineRestarts: Counter<'model' | 'reason'>;
+  readonly engineState: Gauge<'state'>;
+  readonly engineOoms: Counter<'model'>;
+  readonly engineHangKills: Counter<'model'>;
+  readonly requestsInFlight: Gauge<'model'>;
+  readonly requestRetries: Counter<'model' | 'task'>;
 
   constructor(workerId: string, registry: Registry = new Registry()) {
     this.registry = registry;
@@ -28,7 +37,7 @@ export class WorkerMetrics {
     const r = [registry];
     this.units = new Counter({ name: 'clue_worker_units_total', help: 'Units settled by this worker, by outcome', labelNames: ['model', 'task', 'outcome'], registers: r });
     this.samples = new Counter({ name: 'clue_worker_samples_total', help: 'Samples run (ok) or rejected by vLLM (rejected)', labelNames: ['model', 'task', 'result'], registers: r });
-    this.tokens = new Counter({ name: 'clue_worker_tokens_total', help: 'Prompt and generated tokens of completed samples', labelNames: ['model', 'kind'], registers: r });
+    this.tokens = new Counter({ name: 'clue_worker_tokens_total', help: 'Prompt and generated tokens of completed units (kind: prompt, generated)', labelNames: ['model', 'task', 'kind'], registers: r });
     this.unitSeconds = new Histogram({
       name: 'clue_worker_unit_duration_seconds',
       help: 'Wall-clock time of a completed unit',
@@ -48,11 +57,27 @@ export class WorkerMetrics {
       registers: r,
     });
     this.engineRestarts = new Counter({ name: 'clue_worker_engine_restarts_total', help: 'vLLM restarts after crashes or hangs', labelNames: ['model', 'reason'], registers: r });
+    this.engineState = new Gauge({ name: 'clue_worker_engine_state', help: 'Current vLLM engine state (1 for the current one)', labelNames: ['state'], registers: r });
+    this.engineOoms = new Counter({ name: 'clue_worker_engine_ooms_total', help: 'vLLM start-ups or crashes caused by CUDA out of memory', labelNames: ['model'], registers: r });
+    this.engineHangKills = new Counter({ name: 'clue_worker_engine_hang_kills_total', help: 'vLLM servers killed because they hung', labelNames: ['model'], registers: r });
+    this.requestsInFlight = new Gauge({ name: 'clue_worker_requests_in_flight', help: 'Chat requests sent to vLLM and not yet answered', labelNames: ['model'], registers: r });
+    this.requestRetries = new Counter({
+      name: 'clue_worker_request_retries_total',
+      help: 'Chat requests re-sent (context overflow: re-sent with the room left)',
+      labelNames: ['model', 'task'],
+      registers: r,
+    });
+    this.setEngineState('idle');
   }
 
   /** Marks `s` as the current state. */
   setState(s: WorkerState): void {
     for (const name of WORKER_STATES) this.state.set({ state: name }, name === s ? 1 : 0);
+  }
+
+  /** Marks `s` as the engine's current state. */
+  setEngineState(s: EngineState): void {
+    for (const name of ENGINE_STATES) this.engineState.set({ state: name }, name === s ? 1 : 0);
   }
 }
 

@@ -212,7 +212,7 @@ export class UnitRunner {
     let rejected = 0;
     let firstRejection: EngineError | null = null;
     try {
-      for await (const o of mapPool(requests, (req, _i, sig) => this.chat(req, sig), { signal, concurrency: opts.concurrency })) {
+      for await (const o of mapPool(requests, (req, _i, sig) => this.chat(unit, req, sig), { signal, concurrency: opts.concurrency })) {
         const sample = samples[o.index]!;
         const sha = promptSha256(requests[o.index]!.messages);
         if (o.ok) {
@@ -241,8 +241,8 @@ export class UnitRunner {
     if (failure !== null) throw failure;
     if (opts.signal.aborted) throw new HandBack();
     this.report(live, true);
-    this.d.metrics?.tokens.inc({ model: unit.model, kind: 'prompt' }, live.promptTokens);
-    this.d.metrics?.tokens.inc({ model: unit.model, kind: 'generated' }, live.generatedTokens);
+    this.d.metrics?.tokens.inc({ model: unit.model, task: unit.task, kind: 'prompt' }, live.promptTokens);
+    this.d.metrics?.tokens.inc({ model: unit.model, task: unit.task, kind: 'generated' }, live.generatedTokens);
     const systematic = firstRejection as EngineError | null;
     if (rejected === samples.length && systematic !== null) {
       throw deterministic(`vLLM rejected every request of the unit: ${rejectionText(systematic)}`);
@@ -256,7 +256,9 @@ export class UnitRunner {
    * such a request is re-sent with max_tokens = max_model_len − prompt tokens. A prompt that alone
    * exceeds the context stays rejected.
    */
-  private async chat(req: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
+  private async chat(unit: UnitMessage, req: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
+    const inFlight = this.d.metrics?.requestsInFlight;
+    inFlight?.inc({ model: unit.model });
     try {
       return await this.d.engine.chat(req, { signal });
     } catch (e) {
@@ -264,7 +266,10 @@ export class UnitRunner {
       const { count, maxModelLen } = await this.d.engine.tokenize({ messages: req.messages }, false, { signal });
       const room = maxModelLen - count;
       if (room <= 0 || room >= req.maxTokens) throw e;
-      return this.d.engine.chat({ ...req, maxTokens: room }, { signal });
+      this.d.metrics?.requestRetries.inc({ model: unit.model, task: unit.task });
+      return await this.d.engine.chat({ ...req, maxTokens: room }, { signal });
+    } finally {
+      inFlight?.dec({ model: unit.model });
     }
   }
 

@@ -233,7 +233,12 @@ export class Worker {
     engine.on('event', (e) => {
       if (e.type === 'loaded') this.metrics.engineLoadSeconds.observe({ model: e.model }, e.loadMs / 1000);
       if (e.type === 'restart' && e.reason !== 'manual') this.metrics.engineRestarts.inc({ model: e.model, reason: e.reason });
+      if (e.type === 'hang-kill') this.metrics.engineHangKills.inc({ model: e.model });
+      if ((e.type === 'start-failed' && e.code === 'START_FAILED_OOM') || (e.type === 'crash' && /out of memory|OutOfMemoryError/i.test(e.reason))) {
+        this.metrics.engineOoms.inc({ model: e.model });
+      }
     });
+    engine.on('state', (c) => this.metrics.setEngineState(c.to));
     return engine;
   }
 
