@@ -4,3 +4,4 @@ export * from './records.js';
 export * from './grpc/proto.js';
 export * from './logging.js';
 export * from './testing/nats-server.js';
+export * from './grpc/messages.js';

@@ -4,37 +4,12 @@
  * are listed with the reason they are missing.
  */
 import { levelScores, type TaskId } from '@clue/tasks';
+import type { CellResultMessage, ModelSummaryMessage, ResultsMessage } from '@clue/common';
 import type { CoordinatorContext } from './context.js';
 import { requireRun, runStateEnum } from './run-view.js';
 import { cellRecordKey, isRunFinal, isUnitFinal, type CellRecord, type StoredRunRecord } from './records.js';
 
-/** The CellResult message (camelCase; `score` absent when there is none). */
-export interface CellResultMessage {
-  model: string;
-  task: string;
-  complete: boolean;
-  metrics: Record<string, number>;
-  notComputed: Record<string, string>;
-  score?: number;
-  missingReason: string;
-  samples: number;
-}
-
-/** The ModelSummary message (levels absent when not all their tasks have a score). */
-export interface ModelSummaryMessage {
-  model: string;
-  level1?: number;
-  level2?: number;
-  clueAvg?: number;
-}
-
-/** The Results message. */
-export interface ResultsMessage {
-  runId: string;
-  state: string;
-  cells: CellResultMessage[];
-  models: ModelSummaryMessage[];
-}
+export type { CellResultMessage, ModelSummaryMessage, ResultsMessage } from '@clue/common';
 
 function missingReason(run: StoredRunRecord, rec: CellRecord | undefined, unitsDone: number, unitsTotal: number): string {
   if (rec?.state === 'failed') return rec.reason ?? 'failed';

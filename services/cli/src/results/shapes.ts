@@ -1,25 +1,2 @@
-/** The Results message as the CLI receives it (proto-loader: camelCase, optional fields absent when unset). */
-export interface CellResultMsg {
-  model: string;
-  task: string;
-  complete: boolean;
-  metrics: Record<string, number>;
-  notComputed: Record<string, string>;
-  score?: number;
-  missingReason: string;
-  samples: number;
-}
-
-export interface ModelSummaryMsg {
-  model: string;
-  level1?: number;
-  level2?: number;
-  clueAvg?: number;
-}
-
-export interface ResultsMsg {
-  runId: string;
-  state: string;
-  cells: CellResultMsg[];
-  models: ModelSummaryMsg[];
-}
+/** The Results message as the CLI receives it (shared with the coordinator through @clue/common). */
+export type { CellResultMessage as CellResultMsg, ModelSummaryMessage as ModelSummaryMsg, ResultsMessage as ResultsMsg } from '@clue/common';
