@@ -15,7 +15,7 @@ import { parseUnitId, unitSubject } from '@clue/common';
 import type { CoordinatorContext } from './context.js';
 import { CoordinatorError, invalidArgument } from './errors.js';
 import { publishDeadLetter, type FailureKind } from './dead-letter.js';
-import { UNIT_MAX_DELIVER } from './jetstream-setup.js';
+import { UNIT_MAX_DELIVER } from '@clue/common';
 import { MAX_CAS_ATTEMPTS, type Versioned } from './store.js';
 import { unitMessage } from './submit.js';
 import { isUnitFinal, nowIso, type StoredUnitRecord } from './records.js';

@@ -4,7 +4,7 @@
  */
 import type { Logger } from '@clue/common';
 import type { CoordinatorConfig } from './config.js';
-import type { JetStreamHandles } from './jetstream-setup.js';
+import type { JetStreamHandles } from '@clue/common';
 import type { CoordinatorMetrics } from './metrics.js';
 import type { DatasetRegistry } from './datasets.js';
 import type { ProgressTracker } from './progress.js';

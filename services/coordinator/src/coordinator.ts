@@ -13,7 +13,7 @@ import type { Server as HttpServer } from 'node:http';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { createLogger, type Logger } from '@clue/common';
 import type { CoordinatorConfig } from './config.js';
-import { ensureJetStream } from './jetstream-setup.js';
+import { ensureJetStream } from '@clue/common';
 import { typedBuckets, type CoordinatorContext } from './context.js';
 import { CoordinatorMetrics } from './metrics.js';
 import { DatasetRegistry } from './datasets.js';

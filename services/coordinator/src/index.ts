@@ -5,7 +5,7 @@
 export { Coordinator, type CoordinatorState, type CoordinatorEndpoints, type CoordinatorOptions } from './coordinator.js';
 export { loadConfig, configWith, ConfigError, CONFIG_OPTIONS, type CoordinatorConfig } from './config.js';
 export { CoordinatorError, toGrpcStatus, type CoordinatorErrorCode } from './errors.js';
-export { ensureJetStream, ensureModelConsumer, UNIT_ACK_WAIT_MS, UNIT_MAX_DELIVER, type JetStreamHandles } from './jetstream-setup.js';
+export { ensureJetStream, ensureModelConsumer, UNIT_ACK_WAIT_MS, UNIT_MAX_DELIVER, type JetStreamHandles } from '@clue/common';
 export { validateSpec, runIdFor, derivedIdempotencyKey, DEFAULT_SAMPLING, type RunSpecMessage } from './spec.js';
 export { profileDataset, LONGHEALTH_PROMPTS_PER_QUESTION, type DatasetProfile } from './datasets.js';
 export { planCell, planRun, shardBounds, sampleCosts, type PlannedCell, type PlannedUnit, type PlanCellInput } from './planner.js';

@@ -21,7 +21,7 @@ import { getModel } from '@clue/tasks';
 import type { CoordinatorContext } from './context.js';
 import { validateSpec, runIdFor, type RunSpecMessage } from './spec.js';
 import { planRun, type PlanCellInput } from './planner.js';
-import { ensureModelConsumer } from './jetstream-setup.js';
+import { ensureModelConsumer } from '@clue/common';
 import { mapLimit } from './concurrency.js';
 import { cellKey, nowIso, type CellPlanRecord, type StoredRunRecord, type StoredUnitRecord } from './records.js';
 

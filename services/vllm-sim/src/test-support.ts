@@ -100,19 +100,16 @@ export interface JsonResponse {
 /** POSTs JSON and reads the answer. */
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
   const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await r.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: r.status, body: parsed, text, headers: r.headers };
+  return readJson(r);
 }
 
 /** GETs a URL. */
 export async function getJson(url: string, headers: Record<string, string> = {}): Promise<JsonResponse> {
-  const r = await fetch(url, { headers });
+  return readJson(await fetch(url, { headers }));
+}
+
+/** Status, text and (when the body is JSON) the parsed body of a response. */
+async function readJson(r: Response): Promise<JsonResponse> {
   const text = await r.text();
   let parsed: unknown;
   try {

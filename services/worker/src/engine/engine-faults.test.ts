@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EngineEvent, EngineState } from './engine-types.js';
-import type { VllmEngine } from './engine.js';
 import { EngineError } from './errors.js';
-import { countingTransports, simEngine, waitPidGone } from './test-support.js';
+import { countingTransports, recordEngine, simEngine, waitPidGone } from './test-support.js';
 import type { ChatRequest } from './vllm-client.js';
 
 const req = (i: number, maxTokens = 32): ChatRequest => ({
@@ -14,17 +12,9 @@ const req = (i: number, maxTokens = 32): ChatRequest => ({
   seed: i,
 });
 
-function record(engine: VllmEngine): { states: EngineState[]; events: EngineEvent[] } {
-  const states: EngineState[] = [];
-  const events: EngineEvent[] = [];
-  engine.on('state', (s) => states.push(s.to));
-  engine.on('event', (e) => events.push(e));
-  return { states, events };
-}
-
 test('engine death mid-batch (500s, /health 503, exit): crashed → restarted → every request re-run and answered', async () => {
   const engine = simEngine({ VLLM_SIM_FAULTS: 'crash_after_requests=5' }, { concurrency: 4 });
-  const { states, events } = record(engine);
+  const { states, events } = recordEngine(engine);
   const first = await engine.start('llama-3-8b-instruct');
   const results = await engine.chatBatch(Array.from({ length: 12 }, (_, i) => req(i)));
   const info = engine.info();
@@ -41,7 +31,7 @@ test('engine death mid-batch (500s, /health 503, exit): crashed → restarted �
 
 test('connection drop: the server is SIGKILLed mid-batch; requests are retried on the restarted server', async () => {
   const engine = simEngine({}, { concurrency: 16 });
-  const { events } = record(engine);
+  const { events } = recordEngine(engine);
   const first = await engine.start('llama-3-8b-instruct');
   let killed = false;
   const results = await engine.chatBatch(Array.from({ length: 64 }, (_, i) => req(i, 512)), {
@@ -61,7 +51,7 @@ test('connection drop: the server is SIGKILLed mid-batch; requests are retried o
 
 test('hang: no progress with requests in flight → HUNG, server killed and restarted, requests re-run', async () => {
   const engine = simEngine({ VLLM_SIM_FAULTS: 'hang_after_requests=5' }, { concurrency: 8, hangTimeoutMs: 700, hangCheckIntervalMs: 50 });
-  const { states, events } = record(engine);
+  const { states, events } = recordEngine(engine);
   const first = await engine.start('llama-3-8b-instruct');
   const t0 = performance.now();
   const results = await engine.chatBatch(Array.from({ length: 8 }, (_, i) => req(i)));

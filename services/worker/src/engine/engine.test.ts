@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EngineEvent, EngineState } from './engine-types.js';
 import { EngineError } from './errors.js';
 import { sumMetric } from './prom-text.js';
-import { countingTransports, pidAlive, simEngine, waitPidGone } from './test-support.js';
+import { countingTransports, pidAlive, recordEngine, simEngine, waitPidGone } from './test-support.js';
 import type { ChatRequest } from './vllm-client.js';
-import type { VllmEngine } from './engine.js';
 
 const req = (i: number, over: Partial<ChatRequest> = {}): ChatRequest => ({
   messages: [{ role: 'user', content: `Question ${i}: which organ does the patient's pneumonia affect?` }],
@@ -16,17 +14,9 @@ const req = (i: number, over: Partial<ChatRequest> = {}): ChatRequest => ({
   ...over,
 });
 
-function record(engine: VllmEngine): { states: EngineState[]; events: EngineEvent[] } {
-  const states: EngineState[] = [];
-  const events: EngineEvent[] = [];
-  engine.on('state', (s) => states.push(s.to));
-  engine.on('event', (e) => events.push(e));
-  return { states, events };
-}
-
 test('start → ready → chatBatch → stop: states, events, max_model_len, results in order, no process left', async () => {
   const engine = simEngine();
-  const { states, events } = record(engine);
+  const { states, events } = recordEngine(engine);
   const info = await engine.start('llama-3-8b-instruct', { maxModelLen: 4096 });
   assert.equal(info.state, 'ready');
   assert.equal(info.maxModelLen, 4096);
@@ -106,7 +96,7 @@ test('a 400 in a batch fails only that request, without retry', async () => {
 
 test('manual restart: requests issued meanwhile wait for the new server', async () => {
   const engine = simEngine();
-  const { events } = record(engine);
+  const { events } = recordEngine(engine);
   const before = await engine.start('llama-3-8b-instruct');
   const restart = engine.restart();
   const second = engine.restart();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VllmEngine } from './engine.js';
-import type { VllmEngineOptions } from './engine-types.js';
+import type { EngineEvent, EngineState, VllmEngineOptions } from './engine-types.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from './http-transport.js';
 import { createHttpTransport } from './http-transport.js';
 import type { LaunchOptions } from './launch-plan.js';
@@ -41,6 +41,15 @@ export function simEngine(env: Record<string, string> = {}, options: Partial<Vll
 }
 
 /** True while a process with this pid exists (a reaped child disappears). */
+/** Records an engine's state transitions and events, in order. */
+export function recordEngine(engine: VllmEngine): { states: EngineState[]; events: EngineEvent[] } {
+  const states: EngineState[] = [];
+  const events: EngineEvent[] = [];
+  engine.on('state', (s) => states.push(s.to));
+  engine.on('event', (e) => events.push(e));
+  return { states, events };
+}
+
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

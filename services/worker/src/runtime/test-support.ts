@@ -11,25 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { ObjectStore } from '@nats-io/obj';
 import {
   DEAD_STREAM,
-  DEAD_SUBJECT_PREFIX,
-  KV_CELLS,
-  KV_IDEMPOTENCY,
-  KV_RUNS,
-  KV_UNITS,
-  KV_WORKERS,
-  OBJ_DATASETS,
-  OBJ_RESULTS,
   UNITS_STREAM,
-  UNITS_SUBJECT_PREFIX,
+  UNIT_ACK_WAIT_MS,
   createLogger,
+  ensureJetStream,
+  ensureModelConsumer,
   modelConsumer,
-  modelFilter,
   startNatsServer,
   unitId as makeUnitId,
   unitSubject,
@@ -125,35 +118,13 @@ export async function startTestCluster(o: TestClusterOptions = {}): Promise<Test
   const dir = mkdtempSync(join(tmpdir(), 'clue-worker-test-'));
   const nats = await startNatsServer();
   const nc = await connect({ servers: nats.url });
-  const jsm = await jetstreamManager(nc);
-  const js = jetstream(nc);
   const model = o.model ?? TEST_MODEL;
-  await jsm.streams.add({
-    name: UNITS_STREAM,
-    subjects: [`${UNITS_SUBJECT_PREFIX}.>`],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    duplicate_window: nanos(600_000),
-  });
-  await jsm.streams.add({ name: DEAD_STREAM, subjects: [`${DEAD_SUBJECT_PREFIX}.>`], retention: RetentionPolicy.Limits, storage: StorageType.File, discard: DiscardPolicy.Old });
-  const addModel = async (m: string): Promise<void> => {
-    await jsm.consumers.add(UNITS_STREAM, {
-      durable_name: modelConsumer(m),
-      filter_subject: modelFilter(m),
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(o.ackWaitMs ?? 60_000),
-      max_deliver: 10,
-      max_ack_pending: 10_000,
-    });
-  };
+  // The production layout (streams, buckets, stores), as the coordinator creates it.
+  const jet = await ensureJetStream(nc, { replicas: 1, workerTtlMs: 60_000 });
+  const { jsm, js, units, runs, results } = jet;
+  const datasetsOs = jet.datasets;
+  const addModel = (m: string): Promise<void> => ensureModelConsumer(jsm, m, o.ackWaitMs ?? UNIT_ACK_WAIT_MS);
   await addModel(model);
-  const kvm = new Kvm(js);
-  const units = await kvm.create(KV_UNITS, { storage: StorageType.File, history: 5 });
-  const runs = await kvm.create(KV_RUNS, { storage: StorageType.File });
-  for (const b of [KV_CELLS, KV_WORKERS, KV_IDEMPOTENCY]) await kvm.create(b, { storage: StorageType.File });
-  const objm = new Objm(js);
-  const datasetsOs = await objm.create(OBJ_DATASETS, { storage: StorageType.File });
-  const results = await objm.create(OBJ_RESULTS, { storage: StorageType.File });
   const files = await generateDatasets({ outDir: join(dir, 'data'), samples: o.samples ?? 12, seed: 1 });
   const datasets = {} as Record<TaskId, TestDataset>;
   for (const task of TASK_IDS) {

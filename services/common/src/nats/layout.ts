@@ -31,7 +31,7 @@ import {
   UNITS_SUBJECT_PREFIX,
   modelConsumer,
   modelFilter,
-} from '@clue/common';
+} from './names.js';
 
 /** Settings of the layout. */
 export interface JetStreamLayoutOptions {
@@ -121,14 +121,14 @@ async function addOrUpdateStream(jsm: JetStreamManager, cfg: StreamConfig): Prom
 
 /**
  * The durable pull consumer `units-<model>` (filter `clue.units.<model>.>`, explicit ack, ack_wait 60 s,
- * max_deliver 10). Adding an identical consumer again is a no-op.
+ * max_deliver 10; tests may shorten the ack wait). Adding an identical consumer again is a no-op.
  */
-export async function ensureModelConsumer(jsm: JetStreamManager, model: string): Promise<void> {
+export async function ensureModelConsumer(jsm: JetStreamManager, model: string, ackWaitMs: number = UNIT_ACK_WAIT_MS): Promise<void> {
   await jsm.consumers.add(UNITS_STREAM, {
     durable_name: modelConsumer(model),
     filter_subject: modelFilter(model),
     ack_policy: AckPolicy.Explicit,
-    ack_wait: nanos(UNIT_ACK_WAIT_MS),
+    ack_wait: nanos(ackWaitMs),
     max_deliver: UNIT_MAX_DELIVER,
     max_ack_pending: UNIT_MAX_ACK_PENDING,
   });
