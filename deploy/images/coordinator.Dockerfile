@@ -8,12 +8,12 @@ ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY . .
-# npm ci runs the root `prepare` (tsc -b); `npm run build` makes sure every workspace is built and its bins executable.
+# npm ci runs the root `prepare` (tsc -b); `npm run build` makes sure every workspace is built (the bins are the committed services/*/bin stubs).
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund \
  && npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
- && rm -rf services/deploy-tests node_modules/@clue/deploy-tests \
+ && rm -rf test node_modules/@clue/system-tests \
  && find services -mindepth 2 -maxdepth 2 \( -name src -o -name tsconfig.json \) -exec rm -rf {} + \
  && find services -path '*/dist/*' \( -name '*.test.js' -o -name '*.test.js.map' -o -name '*.test.d.ts' -o -name '*.test.d.ts.map' \) -delete
 
@@ -29,8 +29,8 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/services ./services
 COPY --from=build /src/proto ./proto
-RUN ln -s /app/services/cli/dist/main.js /usr/local/bin/clue \
- && ln -s /app/services/coordinator/dist/main.js /usr/local/bin/clue-coordinator
+RUN ln -s /app/services/cli/bin/clue.js /usr/local/bin/clue \
+ && ln -s /app/services/coordinator/bin/clue-coordinator.js /usr/local/bin/clue-coordinator
 ENV NODE_ENV=production \
     CLUE_PROTO_DIR=/app/proto
 USER 10001:10001

@@ -16,7 +16,7 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund \
  && npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
- && rm -rf services/deploy-tests node_modules/@clue/deploy-tests \
+ && rm -rf test node_modules/@clue/system-tests \
  && find services -mindepth 2 -maxdepth 2 \( -name src -o -name tsconfig.json \) -exec rm -rf {} + \
  && find services -path '*/dist/*' \( -name '*.test.js' -o -name '*.test.js.map' -o -name '*.test.d.ts' -o -name '*.test.d.ts.map' \) -delete
 

@@ -111,6 +111,19 @@ test('bad input exits 2 with a message naming what is wrong, and prints no parti
   assert.match(x.err, /corrupt\.xlsx/);
 });
 
+test('clue up checks --gpu and --gpus-per-worker while parsing, before anything starts', () => {
+  const gpu = clue(['up', '--gpu', 'TPU']);
+  assert.equal(gpu.code, 2);
+  assert.equal(gpu.out, '');
+  assert.match(gpu.err, /unknown GPU class 'TPU'; valid classes: H100-80GB, A100-80GB, A100-40GB, L40S-48GB/);
+  for (const bad of ['0', '2.5', 'eight', '65']) {
+    const r = clue(['up', '--gpus-per-worker', bad]);
+    assert.equal(r.code, 2, bad);
+    assert.match(r.err, /--gpus-per-worker must be a whole number from 1 to 64/, bad);
+    assert.doesNotMatch(r.err, /starting nats-server|YError|\bat /, bad);
+  }
+});
+
 test('models lists both presets', () => {
   const v3 = clue(['models', '--preset', 'clue-v3', '--format', 'json']);
   assert.equal(v3.code, 0, v3.err);

@@ -36,8 +36,9 @@ async function main(): Promise<void> {
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
     .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`clue: ${msg}\nRun 'clue --help' for usage.\n`);
+      // A coerce check (e.g. `clue up --gpu`) reaches here wrapped in a YError: a usage error too.
+      if (err && err.name !== 'YError') throw err;
+      process.stderr.write(`clue: ${msg ?? err?.message}\nRun 'clue --help' for usage.\n`);
       process.exit(EXIT_USAGE);
     });
   for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp]) {

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClueError, generateDatasets, getModel, parseTaskId, presetModels, SYNTH_CONDITIONS, TASK_IDS } from '@clue/tasks';
+import { ClueError, GPU_CLASS_NAMES, generateDatasets, getGpuClass, getModel, parseTaskId, presetModels, SYNTH_CONDITIONS, TASK_IDS } from '@clue/tasks';
 import { resolveIcd10Table } from '../icd10-source.js';
 import { startLocalCluster } from '../local-cluster.js';
 import { CoordinatorClient } from '../grpc-client.js';
@@ -42,15 +42,15 @@ export function registerUp(y: Argv): Argv {
     'Run the whole matrix on a local cluster with simulated GPUs and print the score table',
     (c) =>
       c
-        .option('workers', { type: 'number', default: 4 })
-        .option('gpus-per-worker', { type: 'number', default: 8 })
-        .option('gpu', { type: 'string', default: 'H100-80GB', describe: 'H100-80GB | A100-80GB | A100-40GB | L40S-48GB' })
+        .option('workers', { type: 'number', default: 4, coerce: wholeNumber('workers', 1, 64) })
+        .option('gpus-per-worker', { type: 'number', default: 8, coerce: wholeNumber('gpus-per-worker', 1, 64) })
+        .option('gpu', { type: 'string', default: 'H100-80GB', describe: GPU_CLASS_NAMES.join(' | '), coerce: gpuClassName })
         .option('preset', { type: 'string', default: 'clue-v3' })
         .option('models', { type: 'string', describe: 'comma-separated catalog keys or Hugging Face ids (instead of --preset)' })
         .option('tasks', { type: 'string', describe: 'comma-separated task ids (default: all six)' })
-        .option('samples', { type: 'number', default: 40, describe: 'scored samples per task' })
+        .option('samples', { type: 'number', default: 40, describe: 'scored samples per task', coerce: wholeNumber('samples', 1, 1_000_000) })
         .option('data', { type: 'string', describe: 'directory with real CLUE files (default: synthetic data)' })
-        .option('time-scale', { type: 'number', default: 2000, describe: 'simulated GPU time runs this many times faster' })
+        .option('time-scale', { type: 'number', default: 2000, describe: 'simulated GPU time runs this many times faster', coerce: positiveNumber('time-scale') })
         .option('seed', { type: 'number', default: 0 })
         .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const })
         .option('keep-state', { type: 'boolean', default: false, describe: 'keep logs and the JetStream store' })
@@ -61,14 +61,32 @@ export function registerUp(y: Argv): Argv {
   );
 }
 
-function check(a: UpArgs): void {
-  const whole = (n: number, name: string, min: number): void => {
-    if (!Number.isInteger(n) || n < min) throw new ClueError('INVALID_ARGUMENT', `--${name} must be a whole number >= ${min}, got ${n}`);
+/** A flag value for an error message (yargs has already turned a non-number into NaN). */
+function shown(v: unknown): string {
+  return typeof v === 'number' && Number.isNaN(v) ? 'something that is not a number' : String(v);
+}
+
+/** A yargs coerce: a whole number in [min, max], checked while the command line is parsed. */
+function wholeNumber(name: string, min: number, max: number): (v: unknown) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ClueError('INVALID_ARGUMENT', `--${name} must be a whole number from ${min} to ${max}, got ${shown(v)}`);
+    return n;
   };
-  whole(a.workers, 'workers', 1);
-  whole(a['gpus-per-worker'], 'gpus-per-worker', 1);
-  whole(a.samples, 'samples', 1);
-  if (!(a['time-scale'] > 0)) throw new ClueError('INVALID_ARGUMENT', `--time-scale must be > 0, got ${a['time-scale']}`);
+}
+
+/** A yargs coerce: a finite number > 0. */
+function positiveNumber(name: string): (v: unknown) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!(n > 0) || !Number.isFinite(n)) throw new ClueError('INVALID_ARGUMENT', `--${name} must be a number > 0, got ${shown(v)}`);
+    return n;
+  };
+}
+
+/** A yargs coerce: a GPU class the catalog and vllm-sim know (case-insensitive), in its canonical spelling. */
+function gpuClassName(v: unknown): string {
+  return getGpuClass(String(v)).name;
 }
 
 /**
@@ -91,7 +109,6 @@ function icd10TableFor(a: UpArgs, stateDir: string): string {
 }
 
 async function runUp(a: UpArgs): Promise<void> {
-  check(a);
   const models = a.models ? a.models.split(',').map((m) => getModel(m.trim()).key) : presetModels(a.preset).map((m) => m.key);
   const real = a.data ? resolveDataArgs([a.data]) : undefined;
   // With --data and no --tasks: the tasks whose CLUE files are in the directory.

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { chartDir, repoRoot } from './repo.js';
+import { chartDir, repoRoot } from '../support/repo.js';
 import { k8sTools } from './tools.js';
 
 /** Release name and namespace the kustomize bases are rendered with. */

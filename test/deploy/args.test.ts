@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { loadConfig as loadCoordinatorConfig } from '@clue/coordinator';
 import { variants, find } from './fixtures.js';
-import { packageDir } from './repo.js';
+import { packageDir } from '../support/repo.js';
 import { at, rec, recs, type Json } from './objects.js';
 
 function firstContainer(o: unknown): Json {

@@ -14,7 +14,7 @@ import { promqlMetrics } from './checks-system.js';
 import { diffRenderings } from './normalize.js';
 import { find, variants } from './fixtures.js';
 import { rec } from './objects.js';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '../support/repo.js';
 import { toolVersions } from './render.js';
 
 function have(cmd: string): boolean {

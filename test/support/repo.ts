@@ -1,4 +1,4 @@
-/** Paths of the repository this package lives in. */
+/** Paths of the repository the system tests live in. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +14,9 @@ export function repoRoot(): string {
   }
 }
 
-/** This package's directory (services/deploy-tests). */
+/** This package's directory (test/): module resolution from here finds the workspace's packages. */
 export function packageDir(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..');
+  return join(repoRoot(), 'test');
 }
 
 /** The chart directory. */

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '../support/repo.js';
 import { GENERATED, generatedText } from './renderings.js';
 
 function main(argv: readonly string[]): number {

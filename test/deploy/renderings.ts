@@ -22,7 +22,7 @@ export const GENERATED: readonly GeneratedRendering[] = [
 ];
 
 /** The command that regenerates the files. */
-export const RENDER_COMMAND = 'npm run build && node services/deploy-tests/dist/render-cli.js';
+export const RENDER_COMMAND = 'npm run build && npm run render:deploy';
 
 /** The exact content a generated file must have. */
 export function generatedText(r: GeneratedRendering): string {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helmLint, helmTemplateRun, NAMESPACE, shortId } from './render.js';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '../support/repo.js';
 import { GENERATED, generatedText, RENDER_COMMAND } from './renderings.js';
 import { diffRenderings } from './normalize.js';
 import { validateSchemas } from './schema-validate.js';
