@@ -9,7 +9,29 @@ export { ensureJetStream, ensureModelConsumer, UNIT_ACK_WAIT_MS, UNIT_MAX_DELIVE
 export { validateSpec, runIdFor, derivedIdempotencyKey, DEFAULT_SAMPLING, type RunSpecMessage } from './spec.js';
 export { profileDataset, LONGHEALTH_PROMPTS_PER_QUESTION, type DatasetProfile } from './datasets.js';
 export { planCell, planRun, shardBounds, sampleCosts, type PlannedCell, type PlannedUnit, type PlanCellInput } from './planner.js';
-export { assign, tpOnWorker, type AssignmentDecision, type SchedulerSnapshot, type AssignRequest } from './scheduler.js';
+export {
+  placeNode,
+  groupId,
+  tpFor,
+  freeBlock,
+  holdOptions,
+  waitReason,
+  describeNeed,
+  DEFAULT_SPREAD_FACTOR,
+  type PlacementSnapshot,
+  type PlacementOptions,
+  type PlacementReason,
+  type NodePlan,
+  type GroupPlan,
+  type NodeView,
+  type NodeGpuView,
+  type GroupView,
+  type GroupState,
+  type ModelDemand,
+  type ModelConstraint,
+} from './placement.js';
+export { Estimator, classSpeed, type Estimates } from './estimates.js';
+export { REFERENCE_GPU_CLASS, loadSeconds, sampleGpuSeconds, expectedOutputTokens, taskMaxTokens, longHealthPromptTokens, promptTokensFromChars } from './cost.js';
 export { aggregateCell, parseUnitResults } from './aggregation.js';
 export type { StoredRunRecord, StoredUnitRecord, CellRecord, WorkerRecord, CellPlanRecord, DatasetDescription } from './records.js';
 export type { DeadLetter, FailureKind } from './dead-letter.js';

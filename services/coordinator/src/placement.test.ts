@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getModel } from '@clue/tasks';
+import { freeBlock, groupId, placeNode, tpFor, waitReason, type GroupView, type ModelDemand, type NodeView, type PlacementSnapshot } from './placement.js';
+import { Estimator, classSpeed } from './estimates.js';
+
+const SMALL = 'llama-3-8b-instruct';
+const SMALL2 = 'mistral-7b-instruct-v0-2';
+const BIG = 'llama-3-70b-instruct';
+const HUGE = 'mixtral-8x22b-instruct-v0-1';
+
+function node(workerId: string, count: number, gpuClass = 'H100-80GB', groups: GroupView[] = [], live = true): NodeView {
+  return { workerId, gpus: Array.from({ length: count }, (_, index) => ({ index, gpuClass })), groups, live };
+}
+const demand = (model: string, queuedGpuSeconds: number, queuedUnits = 20): ModelDemand => ({ model, queuedUnits, queuedGpuSeconds });
+const group = (gpus: number[], model: string, over: Partial<GroupView> = {}): GroupView => ({
+  id: groupId(gpus, model),
+  gpus,
+  model,
+  state: 'serving',
+  unitsRunning: 0,
+  tensorParallelSize: gpus.length,
+  ...over,
+});
+function snap(d: ModelDemand[], nodes: NodeView[], over: Partial<PlacementSnapshot> = {}): PlacementSnapshot {
+  return { demand: d, nodes, estimates: new Estimator(), ...over };
+}
+const layout = (p: ReturnType<typeof placeNode>) => p.groups.map((g) => `${g.gpus.join('-')}:${g.model}:${g.reason}`);
+
+test('tensor-parallel fit per GPU class, aligned free blocks', () => {
+  assert.equal(tpFor(getModel(BIG), 'H100-80GB', 1), null);
+  assert.equal(tpFor(getModel(BIG), 'H100-80GB', 8), 2);
+  assert.equal(tpFor(getModel(BIG), 'L40S-48GB', 8), 4);
+  assert.equal(tpFor(getModel(BIG), 'H100-80GB', 8, 3), 4, 'after an OOM at TP 2 the next size that splits the model');
+  assert.equal(tpFor(getModel(HUGE), 'A100-40GB', 4), null);
+  assert.equal(tpFor(getModel(SMALL), 'TPU-v9', 8), null);
+  assert.deepEqual(freeBlock([0, 1, 2, 3, 4, 5, 6, 7], new Set([1]), 2), [2, 3]);
+  assert.deepEqual(freeBlock([0, 1, 2, 3, 4, 5, 6, 7], new Set([1, 5]), 4), null);
+  assert.deepEqual(freeBlock([0, 1, 2, 3], new Set([0, 2]), 1), [1]);
+});
+
+test('an empty 8-GPU node is filled: longest work first, each group on its own aligned block, several models at once', () => {
+  const s = snap([demand(SMALL, 2000), demand(SMALL2, 1500), demand(BIG, 40000), demand(HUGE, 100000)], [node('w1', 8)]);
+  const p = placeNode('w1', s);
+  assert.deepEqual(layout(p), [`0-1-2-3:${HUGE}:largest-unserved`, `4-5:${BIG}:largest-unserved`, `6:${SMALL}:largest-unserved`, `7:${SMALL2}:largest-unserved`]);
+  const used = p.groups.flatMap((g) => g.gpus);
+  assert.equal(new Set(used).size, used.length, 'disjoint GPU sets');
+  assert.equal(p.groups[1]!.hfId, 'meta-llama/Meta-Llama-3-70B-Instruct');
+  assert.equal(p.groups[1]!.maxModelLen, 8192);
+});
+
+test('affinity and busy groups stay; a group whose model has no queued work is released; a failed group is released', () => {
+  const groups = [group([0], SMALL), group([1], SMALL2, { unitsRunning: 1 }), group([2], 'openbiollm-8b'), group([3], 'zephyr-7b-beta', { state: 'failed' })];
+  const p = placeNode('w1', snap([demand(SMALL, 100, 3), demand('zephyr-7b-beta', 10000)], [node('w1', 4, 'H100-80GB', groups)]));
+  assert.deepEqual(layout(p), [`0:${SMALL}:affinity`, `1:${SMALL2}:busy`]);
+  assert.deepEqual([...p.released].sort(), [groupId([2], 'openbiollm-8b'), groupId([3], 'zephyr-7b-beta')].sort());
+  // The released groups' GPUs are not reused before the worker has released them.
+  assert.ok(p.groups.every((g) => !g.gpus.includes(2) && !g.gpus.includes(3)));
+});
+
+test('a model that does not fit the node is not placed there; a model excluded there (failed loads) neither', () => {
+  const p = placeNode('w1', snap([demand(BIG, 90000), demand(SMALL, 100)], [node('w1', 1, 'L40S-48GB')]));
+  assert.deepEqual(layout(p), [`0:${SMALL}:largest-unserved`]);
+  const q = placeNode('w1', snap([demand(SMALL, 100)], [node('w1', 2)], { constraint: (_w, m) => (m === SMALL ? { excluded: 'gated' } : undefined) }));
+  assert.deepEqual(q.groups, []);
+});
+
+test('spreading: a model served elsewhere gets another group only when that shortens its remaining time by more than a load', () => {
+  const est = new Estimator();
+  const loadS = est.loadSeconds(SMALL, 'H100-80GB');
+  const rate = est.groupRate(SMALL, 'H100-80GB', 1);
+  const other = node('w2', 1, 'H100-80GB', [group([0], SMALL, { unitsRunning: 1 })]);
+  // Remaining time on one server = work / rate. Gain of a second server ≈ half of it minus the load.
+  const worthIt = rate * loadS * 10;
+  const notWorth = rate * loadS * 2.5;
+  assert.deepEqual(layout(placeNode('w1', snap([demand(SMALL, worthIt)], [node('w1', 1), other]))), [`0:${SMALL}:spread`]);
+  assert.deepEqual(placeNode('w1', snap([demand(SMALL, notWorth)], [node('w1', 1), other])).groups, []);
+  // A replica needs a queued unit of its own.
+  assert.deepEqual(placeNode('w1', snap([demand(SMALL, worthIt, 1)], [node('w1', 1), other])).groups, []);
+  // Servers of a worker that is not live do not count: the model is unserved again.
+  const dead = node('w2', 1, 'H100-80GB', [group([0], SMALL)], false);
+  assert.deepEqual(layout(placeNode('w1', snap([demand(SMALL, notWorth)], [node('w1', 1), dead]))), [`0:${SMALL}:largest-unserved`]);
+});
+
+test('spreading goes to the critical path: the model that would finish last', () => {
+  const est = new Estimator();
+  const rate = est.groupRate(SMALL, 'H100-80GB', 1);
+  const loadS = est.loadSeconds(SMALL, 'H100-80GB');
+  const other = node('w2', 2, 'H100-80GB', [group([0], SMALL, { unitsRunning: 1 }), group([1], SMALL2, { unitsRunning: 1 })]);
+  const p = placeNode('w1', snap([demand(SMALL, rate * loadS * 20), demand(SMALL2, rate * loadS * 40)], [node('w1', 1), other]));
+  assert.deepEqual(layout(p), [`0:${SMALL2}:spread`]);
+});
+
+test('observed throughput moves the estimates: a class that ran 4x slower than the cost model says gets 4x the wall time', () => {
+  const est = new Estimator();
+  const before = est.wallSeconds(SMALL, 'A100-40GB', 1, 1000);
+  const spec = getModel(SMALL);
+  est.observeUnit(SMALL, 'A100-40GB', 1000, (4 * 1000) / classSpeed(spec, 'A100-40GB'));
+  assert.ok(Math.abs(est.wallSeconds(SMALL, 'A100-40GB', 1, 1000) / before - 4) < 1e-9);
+  // Another model on that class falls back to the class's factor; another class to the global one.
+  assert.ok(Math.abs(est.wallSeconds(SMALL2, 'A100-40GB', 1, 1000) / new Estimator().wallSeconds(SMALL2, 'A100-40GB', 1, 1000) - 4) < 1e-9);
+  est.observeLoad(SMALL, 'A100-40GB', 2 * new Estimator().loadSeconds(SMALL, 'A100-40GB'));
+  assert.ok(Math.abs(est.loadSeconds(SMALL, 'A100-40GB') / new Estimator().loadSeconds(SMALL, 'A100-40GB') - 2) < 1e-9);
+});
+
+test('wait reasons name what is missing', () => {
+  const nodes = [node('w1', 1, 'L40S-48GB')];
+  assert.match(waitReason(BIG, snap([demand(BIG, 1)], nodes))!, /no live worker can hold it: it needs 2× H100-80GB, 2× A100-80GB, 4× A100-40GB, 4× L40S-48GB on one worker; 1 worker with 1× L40S-48GB/);
+  assert.match(waitReason(SMALL, snap([demand(SMALL, 1)], [node('w1', 1, 'L40S-48GB', [group([0], BIG, { state: 'loading' })])]))!, /waiting for free GPUs/);
+  assert.equal(waitReason(SMALL, snap([demand(SMALL, 1)], [node('w1', 1, 'H100-80GB', [group([0], SMALL)])])), null);
+  assert.equal(waitReason(SMALL, snap([demand(SMALL, 1)], [])), 'no live workers');
+});
