@@ -1,93 +1,201 @@
 /**
- * GetAssignment: the thin adapter between KV and the pure scheduler. It builds a
- * {@link SchedulerSnapshot} (queued work per model over all active runs, and which model each live
- * worker serves), cached for a second because every idle worker polls, runs {@link assign}, and
- * records the decision in the worker's record so the next worker sees it at once.
+ * GetAssignment: the thin adapter between KV and the pure placement policy (placement.ts). It reads a
+ * {@link ClusterSnapshot} (queued work per model over all active runs, every worker's GPUs and engine
+ * groups), cached for a second because every worker asks whenever one of its groups frees up, puts
+ * the asking worker's fresh report into it, runs {@link placeNode}, records the answer in the
+ * worker's record (so the next worker's decision sees it at once), and answers the node's layout.
+ * The report also teaches the estimator (load times) and the model health (failed loads).
  */
 import type { CoordinatorContext } from './context.js';
-import { assign, type AssignmentDecision, type ModelWork, type SchedulerSnapshot, type WorkerView } from './scheduler.js';
+import { invalidArgument } from './errors.js';
+import type { Estimator } from './estimates.js';
+import type { ModelHealth } from './model-health.js';
+import { placeNode, type GroupState, type ModelDemand, type NodeView, type PlacementSnapshot } from './placement.js';
+import { cellKey, isUnitFinal, type GroupRecord, type WorkerRecord } from './records.js';
 import { checkWorkerId, type WorkerRegistry } from './workers.js';
-import { cellKey } from './records.js';
+
+/** An engine group as the worker reports it (proto EngineGroupStatus, camelCase). */
+export interface EngineGroupMessage {
+  readonly id?: string;
+  readonly gpuIndices?: readonly number[];
+  readonly model?: string;
+  readonly state?: string;
+  readonly unitsRunning?: number;
+  readonly freeSlots?: number;
+  readonly tensorParallelSize?: number;
+  readonly loadSeconds?: number;
+  readonly failureCode?: string;
+  readonly failureReason?: string;
+}
 
 /** The GetAssignment request (camelCase). */
 export interface AssignmentMessage {
   readonly workerId?: string;
-  readonly loadedModel?: string;
-  readonly freeSlots?: number;
+  readonly groups?: readonly EngineGroupMessage[];
 }
 
-/** The Assignment response (camelCase). */
-export interface AssignmentReply {
+/** One group of the answer (proto GroupAssignment). */
+export interface GroupAssignmentReply {
+  readonly id: string;
+  readonly gpuIndices: number[];
   readonly model: string;
   readonly hfId: string;
   readonly tensorParallelSize: number;
   readonly maxModelLen: number;
+  readonly reason: string;
+}
+
+/** The Assignment response (camelCase). */
+export interface AssignmentReply {
   readonly pollAfterSeconds: number;
+  readonly groups: GroupAssignmentReply[];
+}
+
+/** The cluster as the scheduler and the capacity tracker see it. */
+export interface ClusterSnapshot {
+  readonly demand: readonly ModelDemand[];
+  readonly nodes: readonly NodeView[];
+  /** Models with units not yet final, and the active runs they belong to. */
+  readonly activeModels: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per active run and model: estimated GPU-seconds (reference class) of the units not yet final. */
+  readonly remaining: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
 /** How long a snapshot is reused. */
 const SNAPSHOT_TTL_MS = 1000;
+/** Most groups a worker may report (a node has at most 64 GPUs). */
+const MAX_GROUPS = 64;
+const GROUP_STATES: readonly GroupState[] = ['loading', 'serving', 'failed', 'releasing'];
+/** Reports already learned from (load times, failures), by worker|group|value; bounded. */
+const MAX_SEEN = 10_000;
 
-/** Reads the scheduler's snapshot from KV. */
-export async function readSnapshot(ctx: CoordinatorContext, registry: WorkerRegistry): Promise<SchedulerSnapshot> {
+/** The node view of a worker record. */
+export function nodeView(w: WorkerRecord, live: boolean): NodeView {
+  return { workerId: w.id, gpus: w.gpus.map((g) => ({ index: g.index, gpuClass: g.gpuClass })), groups: w.groups ?? [], live };
+}
+
+/** Reads the snapshot from KV. */
+export async function readSnapshot(ctx: CoordinatorContext, registry: WorkerRegistry): Promise<ClusterSnapshot> {
   const runs = (await ctx.runs.list()).map((r) => r.value).filter((r) => r.state === 'pending' || r.state === 'running');
-  const work = new Map<string, { queuedUnits: number; queuedGpuSeconds: number }>();
+  const demand = new Map<string, { queuedUnits: number; queuedGpuSeconds: number }>();
+  const activeModels = new Map<string, Set<string>>();
+  const remaining = new Map<string, Map<string, number>>();
   for (const run of runs) {
+    const perModel = new Map<string, number>();
+    remaining.set(run.id, perModel);
     for (const u of await ctx.units.list(run.id)) {
-      if (u.value.state !== 'queued') continue;
-      const cell = run.cells[cellKey(u.value.model, u.value.task)];
-      const perSample = cell && cell.samples > 0 ? cell.gpuSeconds / cell.samples : 0;
-      const w = work.get(u.value.model) ?? { queuedUnits: 0, queuedGpuSeconds: 0 };
-      w.queuedUnits += 1;
-      w.queuedGpuSeconds += perSample * (u.value.end - u.value.start);
-      work.set(u.value.model, w);
+      const unit = u.value;
+      if (isUnitFinal(unit.state)) continue;
+      const cell = run.cells[cellKey(unit.model, unit.task)];
+      const gpuSeconds = cell && cell.samples > 0 ? (cell.gpuSeconds / cell.samples) * (unit.end - unit.start) : 0;
+      perModel.set(unit.model, (perModel.get(unit.model) ?? 0) + gpuSeconds);
+      activeModels.set(unit.model, (activeModels.get(unit.model) ?? new Set()).add(run.id));
+      if (unit.state !== 'queued') continue;
+      const d = demand.get(unit.model) ?? { queuedUnits: 0, queuedGpuSeconds: 0 };
+      d.queuedUnits += 1;
+      d.queuedGpuSeconds += gpuSeconds;
+      demand.set(unit.model, d);
     }
   }
   const now = Date.now();
-  const workers: WorkerView[] = (await registry.list()).map((w) => ({ id: w.id, model: w.model, live: registry.isLive(w, now) }));
-  const models: ModelWork[] = [...work].map(([model, w]) => ({ model, ...w }));
-  return { work: models, workers };
+  const nodes = (await registry.list()).map((w) => nodeView(w, registry.isLive(w, now)));
+  return { demand: [...demand].map(([model, d]) => ({ model, ...d })), nodes, activeModels, remaining };
+}
+
+/** Validates the reported groups against the worker's GPUs. @throws CoordinatorError INVALID_ARGUMENT naming the field. */
+export function parseGroups(rec: WorkerRecord, groups: readonly EngineGroupMessage[]): (GroupRecord & { loadSeconds: number; failureCode: string; failureReason: string })[] {
+  if (groups.length > MAX_GROUPS) throw invalidArgument('groups', `at most ${MAX_GROUPS} groups, got ${groups.length}`);
+  const known = new Set(rec.gpus.map((g) => g.index));
+  const taken = new Set<number>();
+  return groups.map((g, i) => {
+    const id = (g.id ?? '').trim();
+    if (id === '' || id.length > 300) throw invalidArgument(`groups[${i}].id`, 'must be the id of a group the coordinator assigned (1-300 characters)');
+    const gpus = [...(g.gpuIndices ?? [])];
+    if (gpus.length === 0) throw invalidArgument(`groups[${i}].gpu_indices`, 'a group holds at least one GPU');
+    for (const x of gpus) {
+      if (!known.has(x)) throw invalidArgument(`groups[${i}].gpu_indices`, `GPU ${x} is not one of the worker's registered GPUs (${[...known].join(', ')})`);
+      if (taken.has(x)) throw invalidArgument(`groups[${i}].gpu_indices`, `GPU ${x} is in two groups`);
+      taken.add(x);
+    }
+    const state = (g.state ?? '') as GroupState;
+    if (!GROUP_STATES.includes(state)) throw invalidArgument(`groups[${i}].state`, `must be one of ${GROUP_STATES.join(', ')}, got '${g.state ?? ''}'`);
+    const model = (g.model ?? '').trim();
+    if (model === '' || model.length > 200) throw invalidArgument(`groups[${i}].model`, 'must be a catalog key');
+    const count = (v: number | undefined, name: string, max: number): number => {
+      const n = v ?? 0;
+      if (!Number.isInteger(n) || n < 0 || n > max) throw invalidArgument(`groups[${i}].${name}`, `must be a whole number from 0 to ${max}, got ${n}`);
+      return n;
+    };
+    const loadSeconds = g.loadSeconds ?? 0;
+    if (!Number.isFinite(loadSeconds) || loadSeconds < 0) throw invalidArgument(`groups[${i}].load_seconds`, `must be a number >= 0, got ${loadSeconds}`);
+    return {
+      id,
+      gpus,
+      model,
+      state,
+      unitsRunning: count(g.unitsRunning, 'units_running', 1024),
+      tensorParallelSize: count(g.tensorParallelSize, 'tensor_parallel_size', 64) || gpus.length,
+      loadSeconds,
+      failureCode: (g.failureCode ?? '').slice(0, 100),
+      failureReason: (g.failureReason ?? '').slice(0, 500),
+    };
+  });
 }
 
 /** Answers GetAssignment. */
 export class AssignmentService {
-  private cached: { at: number; snapshot: Promise<SchedulerSnapshot> } | undefined;
+  private cached: { at: number; snapshot: Promise<ClusterSnapshot> } | undefined;
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly ctx: CoordinatorContext,
     private readonly registry: WorkerRegistry,
+    private readonly estimator: Estimator,
+    private readonly health: ModelHealth,
   ) {}
 
   /**
-   * Decides the worker's model and records it.
-   * @throws CoordinatorError FAILED_PRECONDITION for an unregistered worker (it must Register again).
+   * Decides the worker's layout and records it.
+   * @throws CoordinatorError FAILED_PRECONDITION for an unregistered worker (it must Register again),
+   *   INVALID_ARGUMENT for a malformed group report.
    */
   async getAssignment(req: AssignmentMessage): Promise<AssignmentReply> {
     const workerId = checkWorkerId(req.workerId);
     const rec = await this.registry.require(workerId);
+    const reported = parseGroups(rec, req.groups ?? []);
+    this.learn(rec, reported);
     const snapshot = await this.snapshot();
-    const loadedModel = (req.loadedModel ?? '').trim();
-    const decision: AssignmentDecision = assign(
-      { workerId, gpus: rec.gpus, loadedModel, freeSlots: req.freeSlots ?? 0 },
-      snapshot,
-      { pollAfterSeconds: this.ctx.config.pollAfterSeconds },
-    );
-    const model = decision.kind === 'serve' ? decision.model : '';
-    await this.registry.update(rec, { model: model || loadedModel, state: model ? 'serving' : 'idle' });
-    this.patchCache(workerId, model || loadedModel);
-    if (model !== loadedModel) {
-      this.ctx.logger.info({ workerId, loadedModel, model, reason: decision.reason }, 'assignment');
+    const me: NodeView = { ...nodeView(rec, true), groups: reported };
+    const view: PlacementSnapshot = {
+      demand: snapshot.demand,
+      nodes: [...snapshot.nodes.filter((n) => n.workerId !== workerId), me],
+      estimates: this.estimator,
+      constraint: (w, m) => this.health.constraint(w, m),
+    };
+    const plan = placeNode(workerId, view, { spreadFactor: this.ctx.config.spreadFactor });
+    const released = new Set(plan.released);
+    const byId = new Map(reported.map((g) => [g.id, g]));
+    const groups: GroupRecord[] = [
+      ...reported.map((g): GroupRecord => ({ id: g.id, gpus: g.gpus, model: g.model, state: released.has(g.id) ? 'releasing' : g.state, unitsRunning: g.unitsRunning, tensorParallelSize: g.tensorParallelSize })),
+      ...plan.groups
+        .filter((p) => !byId.has(p.id))
+        .map((p): GroupRecord => ({ id: p.id, gpus: p.gpus, model: p.model, state: 'loading', unitsRunning: 0, tensorParallelSize: p.tensorParallelSize })),
+    ];
+    const unitsRunning = reported.reduce((s, g) => s + g.unitsRunning, 0);
+    await this.registry.update(rec, { groups, unitsRunning });
+    this.patchCache({ ...me, groups });
+    for (const p of plan.groups) {
+      if (!byId.has(p.id)) this.ctx.logger.info({ workerId, group: p.id, model: p.model, gpus: p.gpus, tp: p.tensorParallelSize, reason: p.reason }, 'group placed');
     }
-    if (decision.kind === 'wait') return { model: '', hfId: '', tensorParallelSize: 0, maxModelLen: 0, pollAfterSeconds: decision.pollAfterSeconds };
-    return { model: decision.model, hfId: decision.hfId, tensorParallelSize: decision.tensorParallelSize, maxModelLen: decision.maxModelLen, pollAfterSeconds: 0 };
+    for (const id of plan.released) this.ctx.logger.info({ workerId, group: id, model: byId.get(id)?.model }, 'group released');
+    return {
+      pollAfterSeconds: this.ctx.config.pollAfterSeconds,
+      groups: plan.groups.map((p) => ({ id: p.id, gpuIndices: [...p.gpus], model: p.model, hfId: p.hfId, tensorParallelSize: p.tensorParallelSize, maxModelLen: p.maxModelLen, reason: p.reason })),
+    };
   }
 
-  /** Forgets the cached snapshot (after a submit or cancel). */
-  invalidate(): void {
-    this.cached = undefined;
-  }
-
-  private snapshot(): Promise<SchedulerSnapshot> {
+  /** The cluster snapshot (at most a second old). */
+  snapshot(): Promise<ClusterSnapshot> {
     const now = Date.now();
     if (!this.cached || now - this.cached.at > SNAPSHOT_TTL_MS) {
       const snapshot = readSnapshot(this.ctx, this.registry);
@@ -99,12 +207,36 @@ export class AssignmentService {
     return this.cached.snapshot;
   }
 
-  private patchCache(workerId: string, model: string): void {
+  /** Forgets the cached snapshot (after a submit or cancel). */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  /** Load times and failed loads of the report, each learned once. */
+  private learn(rec: WorkerRecord, groups: ReturnType<typeof parseGroups>): void {
+    for (const g of groups) {
+      const gpuClass = rec.gpus.find((x) => x.index === g.gpus[0])?.gpuClass ?? '';
+      if (g.state === 'serving' && g.loadSeconds > 0 && this.once(`${rec.id}|${g.id}|load|${g.loadSeconds}`)) {
+        this.estimator.observeLoad(g.model, gpuClass, g.loadSeconds);
+      }
+      if (g.state === 'failed' && this.once(`${rec.id}|${g.id}|failed`)) {
+        this.health.record({ workerId: rec.id, model: g.model, tensorParallelSize: g.tensorParallelSize, code: g.failureCode || 'START_FAILED', reason: g.failureReason || 'no reason given' });
+        this.ctx.metrics.modelLoadFailures.inc({ model: g.model, code: g.failureCode || 'START_FAILED' });
+        this.ctx.logger.warn({ workerId: rec.id, group: g.id, model: g.model, code: g.failureCode }, 'model load failed on a worker');
+      }
+    }
+  }
+
+  private once(key: string): boolean {
+    if (this.seen.has(key)) return false;
+    if (this.seen.size >= MAX_SEEN) this.seen.clear();
+    this.seen.add(key);
+    return true;
+  }
+
+  private patchCache(me: NodeView): void {
     const c = this.cached;
     if (!c) return;
-    c.snapshot = c.snapshot.then((s) => {
-      const others = s.workers.filter((w) => w.id !== workerId);
-      return { work: s.work, workers: [...others, { id: workerId, model, live: true }] };
-    });
+    c.snapshot = c.snapshot.then((s) => ({ ...s, nodes: [...s.nodes.filter((n) => n.workerId !== me.workerId), me] }));
   }
 }

@@ -3,7 +3,8 @@
  * final is then marked `failed` with the reason, so a worker that pulls one skips it (it acks units
  * whose record is done or failed) and a late CompleteUnit is refused. The work-queue messages of a
  * (model, task) subject are purged when no other active run has units on that subject; otherwise
- * they stay until workers pull and skip them.
+ * they stay until workers pull and skip them. `purgeUnusedSubjects` is shared with failing a model
+ * that cannot run anywhere (completion.ts).
  */
 import { unitSubject, UNITS_STREAM } from '@clue/common';
 import type { CoordinatorContext } from './context.js';
@@ -31,22 +32,25 @@ export class RunCanceller {
       ctx.units.mutate(u.key, (cur) => (isUnitFinal(cur.state) ? undefined : { ...cur, state: 'failed', reason: why, updatedAt: nowIso() })),
     );
     for (const u of units) ctx.progress.finish(runId, u.key);
-    await this.purgeUnusedSubjects(res.value);
+    await purgeUnusedSubjects(ctx, res.value);
     return res.value;
   }
+}
 
-  /** Purges the cancelled run's (model, task) subjects that no other active run uses. */
-  private async purgeUnusedSubjects(run: StoredRunRecord): Promise<void> {
-    const { ctx } = this;
-    await ctx.publishLock.run(async () => {
-      const others = (await ctx.runs.list()).map((r) => r.value).filter((r) => r.id !== run.id && !isRunFinal(r.state));
-      const inUse = new Set(others.flatMap((r) => Object.values(r.cells).map((c) => unitSubject(c.model, c.task))));
-      for (const c of Object.values(run.cells)) {
-        const subject = unitSubject(c.model, c.task);
-        if (inUse.has(subject)) continue;
-        const r = await ctx.jet.jsm.streams.purge(UNITS_STREAM, { filter: subject });
-        if (r.purged > 0) ctx.logger.info({ runId: run.id, subject, purged: r.purged }, 'purged queued units of a cancelled run');
-      }
-    });
-  }
+/**
+ * Purges the work-queue subjects of the run's cells (only `model`'s, when given) that no other active
+ * run uses: their messages would otherwise wait for a worker that skips them (cancelled run, failed model).
+ */
+export async function purgeUnusedSubjects(ctx: CoordinatorContext, run: StoredRunRecord, model?: string): Promise<void> {
+  await ctx.publishLock.run(async () => {
+    const others = (await ctx.runs.list()).map((r) => r.value).filter((r) => r.id !== run.id && !isRunFinal(r.state));
+    const inUse = new Set(others.flatMap((r) => Object.values(r.cells).map((c) => unitSubject(c.model, c.task))));
+    for (const c of Object.values(run.cells)) {
+      if (model !== undefined && c.model !== model) continue;
+      const subject = unitSubject(c.model, c.task);
+      if (inUse.has(subject)) continue;
+      const r = await ctx.jet.jsm.streams.purge(UNITS_STREAM, { filter: subject });
+      if (r.purged > 0) ctx.logger.info({ runId: run.id, subject, purged: r.purged }, 'purged queued units nobody will run');
+    }
+  });
 }

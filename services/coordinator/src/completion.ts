@@ -18,7 +18,9 @@ import { publishDeadLetter, type FailureKind } from './dead-letter.js';
 import { UNIT_MAX_DELIVER } from '@clue/common';
 import { MAX_CAS_ATTEMPTS, type Versioned } from './store.js';
 import { unitMessage } from './submit.js';
-import { isUnitFinal, nowIso, type StoredUnitRecord } from './records.js';
+import { cellKey, isUnitFinal, nowIso, type StoredUnitRecord } from './records.js';
+import type { Estimator } from './estimates.js';
+import { purgeUnusedSubjects } from './cancel.js';
 import type { Finalizer } from './finalize.js';
 import { checkWorkerId } from './workers.js';
 
@@ -30,6 +32,8 @@ export interface CompleteUnitMessage {
   readonly resultsSha256?: string;
   readonly samples?: number;
   readonly gpuSeconds?: number;
+  readonly gpuClass?: string;
+  readonly tensorParallelSize?: number;
 }
 
 /** FailUnit request (camelCase). */
@@ -53,6 +57,7 @@ export class CompletionService {
   constructor(
     private readonly ctx: CoordinatorContext,
     private readonly finalizer: Finalizer,
+    private readonly estimator?: Estimator,
   ) {}
 
   /**
@@ -97,10 +102,40 @@ export class CompletionService {
       if (req.gpuSeconds) this.ctx.metrics.gpuSeconds.inc({ model: next.model, task: next.task }, req.gpuSeconds);
       this.ctx.progress.finish(next.runId, id, expected);
       this.ctx.logger.info({ unitId: id, workerId }, 'unit done');
+      if (req.gpuSeconds && req.gpuClass) await this.observe(next, req.gpuClass, req.gpuSeconds);
       this.finalizer.scheduleCell(next.runId, next.model, next.task);
       return true;
     }
     throw new CoordinatorError('ABORTED', `unit ${id}: too many concurrent updates, try again`);
+  }
+
+  /**
+   * Fails every queued unit of `model` in the run for good (dead-lettered with `reason`): the model
+   * cannot run anywhere (capacity.ts). Its (model, task) subjects are purged when no other active run
+   * uses them. Returns the number of units failed.
+   */
+  async failModel(runId: string, model: string, reason: string): Promise<number> {
+    const units = (await this.ctx.units.list(runId)).map((u) => u.value).filter((u) => u.model === model && u.state === 'queued');
+    let n = 0;
+    for (const u of units) if (await this.applyFailure(u.id, 'deterministic', reason, '', true, false, true)) n++;
+    if (n > 0) {
+      this.ctx.metrics.unitsFailed.inc({ kind: 'unplaceable' }, n);
+      const run = await this.ctx.runs.get(runId);
+      if (run) await purgeUnusedSubjects(this.ctx, run.value, model);
+    }
+    return n;
+  }
+
+  /** Teaches the estimator the unit's observed GPU time (best effort). */
+  private async observe(unit: StoredUnitRecord, gpuClass: string, gpuSeconds: number): Promise<void> {
+    if (!this.estimator) return;
+    try {
+      const run = await this.ctx.runs.get(unit.runId);
+      const cell = run?.value.cells[cellKey(unit.model, unit.task)];
+      if (cell && cell.samples > 0) this.estimator.observeUnit(unit.model, gpuClass, (cell.gpuSeconds / cell.samples) * (unit.end - unit.start), gpuSeconds);
+    } catch {
+      // an estimate, not a result: a failed read only costs one observation
+    }
   }
 
   /**
@@ -151,7 +186,7 @@ export class CompletionService {
    * The failure transition, as a CAS loop. Publishes the dead letter before writing `failed`, so a
    * crash in between leaves a unit that is retried (and dead-lettered again, de-duplicated).
    */
-  private async applyFailure(id: string, kind: FailureKind, reason: string, workerId: string, force: boolean, onlyIfRunning = false): Promise<boolean> {
+  private async applyFailure(id: string, kind: FailureKind, reason: string, workerId: string, force: boolean, onlyIfRunning = false, onlyIfQueued = false): Promise<boolean> {
     for (let i = 0; i < MAX_CAS_ATTEMPTS; i++) {
       const cur = await this.ctx.units.get(id);
       if (!cur) throw new CoordinatorError('NOT_FOUND', `unit ${id} does not exist`, { field: 'unit_id' });
@@ -159,6 +194,7 @@ export class CompletionService {
       if (u.state === 'done') return false;
       if (u.state === 'failed') return true;
       if (onlyIfRunning && u.state !== 'running') return false;
+      if (onlyIfQueued && u.state !== 'queued') return false;
       const attempts = u.attempts + (kind === 'error' ? 1 : 0);
       const infraFailures = (u.infraFailures ?? 0) + (kind === 'infrastructure' ? 1 : 0);
       let finalReason: string | undefined;

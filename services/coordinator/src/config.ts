@@ -28,6 +28,10 @@ export interface CoordinatorConfig {
   readonly reconcileSeconds: number;
   /** Seconds a worker with nothing to do waits before asking again. */
   readonly pollAfterSeconds: number;
+  /** A new replica of a model must shorten its remaining time by more than this many load times. */
+  readonly spreadFactor: number;
+  /** A model no live worker can hold fails its queued units after this long. */
+  readonly unplaceableSeconds: number;
   /** Grace period of a shutdown before in-flight calls are cancelled. */
   readonly shutdownGraceSeconds: number;
   /** `exact` means or CLUE's arithmetic (`clue`: first sample counted twice, 2-decimal rounding). */
@@ -75,6 +79,14 @@ export const CONFIG_OPTIONS = {
   'heartbeat-seconds': { env: 'CLUE_HEARTBEAT_SECONDS', kind: 'number', default: '10', min: 1, max: 3600, describe: 'how often workers must call in' },
   'reconcile-seconds': { env: 'CLUE_RECONCILE_SECONDS', kind: 'number', default: '5', min: 0.1, max: 3600, describe: 'period of the reconcile tick' },
   'poll-after-seconds': { env: 'CLUE_POLL_AFTER_SECONDS', kind: 'int', default: '5', min: 1, max: 3600, describe: 'idle workers ask again after this long' },
+  'spread-factor': {
+    env: 'CLUE_SPREAD_FACTOR', kind: 'number', default: '1', min: 0, max: 100,
+    describe: 'another engine group for a model only when it shortens the model\'s remaining time by more than this many load times',
+  },
+  'unplaceable-seconds': {
+    env: 'CLUE_UNPLACEABLE_SECONDS', kind: 'number', default: '120', min: 1, max: 86400,
+    describe: 'a model that no live worker can hold fails its queued units after this long',
+  },
   'shutdown-grace-seconds': { env: 'CLUE_SHUTDOWN_GRACE_SECONDS', kind: 'number', default: '10', min: 0, max: 3600, describe: 'grace period before in-flight calls are cancelled' },
   aggregation: { env: 'CLUE_AGGREGATION', kind: 'string', default: 'exact', choices: ['exact', 'clue'], describe: "cell means: exact, or CLUE's arithmetic" },
   'max-message-mib': { env: 'CLUE_MAX_MESSAGE_MIB', kind: 'int', default: '512', min: 4, max: 2047, describe: 'largest gRPC message accepted, in MiB (datasets)' },
@@ -142,6 +154,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     heartbeatSeconds: num('heartbeat-seconds'),
     reconcileSeconds: num('reconcile-seconds'),
     pollAfterSeconds: num('poll-after-seconds'),
+    spreadFactor: num('spread-factor'),
+    unplaceableSeconds: num('unplaceable-seconds'),
     shutdownGraceSeconds: num('shutdown-grace-seconds'),
     aggregation: str('aggregation') as 'exact' | 'clue',
     maxMessageBytes: num('max-message-mib') * 1024 * 1024,

@@ -11,6 +11,7 @@ import type { ProgressTracker } from './progress.js';
 import { TypedKv } from './store.js';
 import type { CellRecord, StoredRunRecord, StoredUnitRecord, WorkerRecord } from './records.js';
 import { Mutex } from './concurrency.js';
+import type { CapacityBoard } from './capacity.js';
 import { KV_CELLS, KV_IDEMPOTENCY, KV_RUNS, KV_UNITS, KV_WORKERS } from '@clue/common';
 
 /** `clue_idempotency/<sha256 of the key>`. */
@@ -33,6 +34,8 @@ export interface CoordinatorContext {
   readonly idempotency: TypedKv<IdempotencyRecord>;
   readonly datasets: DatasetRegistry;
   readonly progress: ProgressTracker;
+  /** Waiting models and ETAs, as the capacity tracker last found them. */
+  readonly capacity: CapacityBoard;
   /** Serialises publishing units and purging a cancelled run's subjects. */
   readonly publishLock: Mutex;
 }

@@ -25,6 +25,9 @@ import { CompletionService } from './completion.js';
 import { RunCanceller } from './cancel.js';
 import { WorkerRegistry } from './workers.js';
 import { AssignmentService } from './assignment.js';
+import { CapacityBoard, CapacityTracker } from './capacity.js';
+import { Estimator } from './estimates.js';
+import { ModelHealth } from './model-health.js';
 import { Reconciler } from './reconcile.js';
 import { listenMaxDeliveries } from './dead-letter.js';
 import { startGrpcServer, type BoundGrpcServer } from './grpc/server.js';
@@ -116,17 +119,21 @@ export class Coordinator {
       ...typedBuckets(jet),
       datasets: new DatasetRegistry(jet.datasets),
       progress: new ProgressTracker(),
+      capacity: new CapacityBoard(),
       publishLock: new Mutex(),
     };
     this.context = ctx;
     const submitter = new RunSubmitter(ctx);
     const finalizer = new Finalizer(ctx);
     this.finalizer = finalizer;
-    const completion = new CompletionService(ctx, finalizer);
+    const estimator = new Estimator();
+    const health = new ModelHealth();
+    const completion = new CompletionService(ctx, finalizer, estimator);
     const registry = new WorkerRegistry(ctx);
-    const assignments = new AssignmentService(ctx, registry);
+    const assignments = new AssignmentService(ctx, registry, estimator, health);
+    const capacity = new CapacityTracker(ctx, assignments, estimator, health, completion);
     const canceller = new RunCanceller(ctx);
-    const reconciler = new Reconciler(ctx, submitter, finalizer, completion);
+    const reconciler = new Reconciler(ctx, submitter, finalizer, completion, capacity);
     this.reconciler = reconciler;
 
     await reconciler.recover();
@@ -141,6 +148,7 @@ export class Coordinator {
         canceller,
         registry,
         onRunsChanged: () => assignments.invalidate(),
+        submitWarnings: (models) => capacity.warnings(models),
         trackWatch: () => this.trackWatch(),
       }),
       workerApi: workerService({ ctx, registry, assignments, completion }),

@@ -37,6 +37,18 @@ export class CoordinatorMetrics {
     labelNames: ['model', 'task'],
     registers: [this.registry],
   });
+  readonly modelLoadFailures = new Counter({
+    name: 'clue_model_load_failures_total',
+    help: 'Engine groups that failed to load a model, by the engine error code',
+    labelNames: ['model', 'code'],
+    registers: [this.registry],
+  });
+  readonly modelWaiting = new Gauge({
+    name: 'clue_model_waiting_seconds',
+    help: 'How long a model with queued units has had no engine serving it (series only while it waits)',
+    labelNames: ['model'],
+    registers: [this.registry],
+  });
   readonly runs = new Gauge({ name: 'clue_runs', help: 'Runs by state (from KV, every reconcile tick)', labelNames: ['state'], registers: [this.registry] });
   readonly units = new Gauge({
     name: 'clue_units',

@@ -305,7 +305,7 @@ export function describeNeed(model: ModelSpec): string {
   return parts.length > 0 ? `${parts.join(', ')} on one worker` : 'more than 8 GPUs of any known class';
 }
 
-/** A one-line summary of the live workers' GPUs, e.g. "2 workers: 1× L40S-48GB each" or "3 workers (1× L40S-48GB, 2× 8× H100-80GB)". */
+/** A one-line summary of the live workers' GPUs, e.g. "1 worker with 1× L40S-48GB, 2 workers with 8× H100-80GB". */
 export function describeWorkers(nodes: readonly NodeView[]): string {
   const live = nodes.filter((n) => n.live);
   if (live.length === 0) return 'no live workers';
@@ -317,14 +317,20 @@ export function describeWorkers(nodes: readonly NodeView[]): string {
   return [...kinds].map(([k, n]) => `${n} worker${n === 1 ? '' : 's'} with ${k}`).join(', ');
 }
 
+/** Why a model with queued work has no server: no live worker at all, none that can hold it, or no free GPUs now. */
+export interface WaitReason {
+  readonly kind: 'no-workers' | 'no-holder' | 'no-free-gpus';
+  readonly reason: string;
+}
+
 /** Why a model with queued work has no server yet, or null when it has one. */
-export function waitReason(model: string, snapshot: PlacementSnapshot): string | null {
+export function waitReason(model: string, snapshot: PlacementSnapshot): WaitReason | null {
   const spec = lookup(model);
-  if (!spec) return `unknown model '${model}'`;
+  if (!spec) return { kind: 'no-holder', reason: `unknown model '${model}'` };
   const live = snapshot.nodes.filter((n) => n.live);
   if (live.some((n) => n.groups.some((g) => g.model === spec.key && (g.state === 'loading' || g.state === 'serving')))) return null;
-  if (live.length === 0) return 'no live workers';
+  if (live.length === 0) return { kind: 'no-workers', reason: 'no live workers' };
   const holders = live.filter((n) => holdOptions(n, spec, snapshot.constraint?.(n.workerId, spec.key)).length > 0);
-  if (holders.length === 0) return `no live worker can hold it: it needs ${describeNeed(spec)}; ${describeWorkers(snapshot.nodes)}`;
-  return `waiting for free GPUs: it needs ${describeNeed(spec)}`;
+  if (holders.length === 0) return { kind: 'no-holder', reason: `no live worker can hold it: it needs ${describeNeed(spec)}; there are ${describeWorkers(snapshot.nodes)}` };
+  return { kind: 'no-free-gpus', reason: `waiting for free GPUs: it needs ${describeNeed(spec)}` };
 }

@@ -4,7 +4,8 @@
  * - the full finalisation check (cells whose units are all final get their record; the run its state),
  *   which repairs a crash between writing units and cells;
  * - stall detection: a `running` unit without progress for `--stall-seconds` is re-queued as an
- *   infrastructure failure (the clock starts no earlier than this process, whose progress data is in memory).
+ *   infrastructure failure (the clock starts no earlier than this process, whose progress data is in memory);
+ * - capacity: models that cannot run anywhere fail their queued units, waiting models are recorded (capacity.ts).
  * A tick is skipped while the previous one still runs. `recover()` runs once at start-up: it re-publishes
  * the queued units of every pending/running run, then ticks. Each tick ends by recomputing the state
  * gauges of /metrics from what it read (metrics-snapshot.ts).
@@ -13,6 +14,7 @@ import type { CoordinatorContext } from './context.js';
 import type { RunSubmitter } from './submit.js';
 import type { Finalizer } from './finalize.js';
 import type { CompletionService } from './completion.js';
+import type { CapacityTracker } from './capacity.js';
 import type { StoredUnitRecord } from './records.js';
 import { MetricsSnapshot } from './metrics-snapshot.js';
 
@@ -29,6 +31,7 @@ export class Reconciler {
     private readonly submitter: RunSubmitter,
     private readonly finalizer: Finalizer,
     private readonly completion: CompletionService,
+    private readonly capacity?: CapacityTracker,
   ) {
     this.snapshot = new MetricsSnapshot(ctx);
   }
@@ -87,6 +90,8 @@ export class Reconciler {
         if (now - since > stallMs) await this.completion.stalled(u, (now - since) / 1000);
       }
     }
+    // Models nothing can run fail their queued units; waiting ones are shown (capacity.ts).
+    await this.capacity?.tick(now);
     this.refreshMetrics(all, unitsByRun);
   }
 

@@ -60,15 +60,24 @@ export interface CellRecord {
   readonly reason?: string;
 }
 
+/** One engine group of a worker, as last reported (or just assigned). */
+export interface GroupRecord {
+  readonly id: string;
+  readonly gpus: readonly number[];
+  readonly model: string;
+  readonly state: 'loading' | 'serving' | 'failed' | 'releasing';
+  readonly unitsRunning: number;
+  readonly tensorParallelSize: number;
+}
+
 /** KV `clue_workers/<workerId>`; the bucket's TTL removes workers that stop calling in. */
 export interface WorkerRecord {
   readonly id: string;
   readonly node: string;
   readonly engine: string;
   readonly gpus: readonly { readonly index: number; readonly gpuClass: string; readonly memoryGiB: number; readonly uuid: string }[];
-  /** The model the worker serves (or was last assigned); '' = none. */
-  readonly model: string;
-  readonly state: 'idle' | 'serving';
+  /** Its engine groups: what it reported at its last GetAssignment, plus what that answer started. */
+  readonly groups: readonly GroupRecord[];
   readonly unitsRunning: number;
   readonly registeredAt: string;
   readonly lastSeen: string;

@@ -45,6 +45,7 @@ export interface RunMessage {
   samplesPerSecond: number;
   etaSeconds: number;
   reason: string;
+  waiting: { model: string; reason: string; seconds: number }[];
 }
 
 /** `succeeded` -> `RUN_STATE_SUCCEEDED`. */
@@ -73,7 +74,7 @@ export async function requireRun(ctx: CoordinatorContext, runId: string): Promis
 
 /** Builds the Run message from already-read records (pure apart from live progress). */
 export function buildRunMessage(
-  ctx: Pick<CoordinatorContext, 'progress'>,
+  ctx: Pick<CoordinatorContext, 'progress'> & Partial<Pick<CoordinatorContext, 'capacity'>>,
   run: StoredRunRecord,
   units: readonly StoredUnitRecord[],
   cells: ReadonlyMap<string, CellRecord>,
@@ -135,8 +136,9 @@ export function buildRunMessage(
     samplesTotal,
     samplesDone,
     samplesPerSecond: rate,
-    etaSeconds: rate > 0 ? Math.max(0, samplesTotal - samplesDone) / rate : 0,
+    etaSeconds: final ? 0 : (ctx.capacity?.eta(run.id) ?? (rate > 0 ? Math.max(0, samplesTotal - samplesDone) / rate : 0)),
     reason: run.reason ?? '',
+    waiting: final ? [] : (ctx.capacity?.waitingFor(new Set(statuses.filter((c) => c.state === 'pending' || c.state === 'running').map((c) => c.model))) ?? []),
   };
 }
 

@@ -29,10 +29,12 @@ export interface WorkerMessage {
   readonly id: string;
   readonly node: string;
   readonly gpus: { index: number; gpuClass: string; memoryGib: number; uuid: string }[];
+  /** The models its groups serve, comma-separated. */
   readonly model: string;
   readonly state: string;
   readonly lastSeen: string;
   readonly unitsRunning: number;
+  readonly groups: { id: string; gpuIndices: number[]; model: string; state: string; unitsRunning: number; tensorParallelSize: number }[];
 }
 
 /** Worker ids are KV keys: tokens of letters, digits, `_`, `-`, separated by dots. */
@@ -72,8 +74,9 @@ export class WorkerRegistry {
       node: (req.node ?? '').trim(),
       engine: (req.engine ?? '').trim(),
       gpus,
-      model: prev?.value.model ?? '',
-      state: prev?.value.state ?? 'idle',
+      // Register starts a worker process (or one the coordinator forgot): it reports its groups at its
+      // next GetAssignment, right after this.
+      groups: [],
       unitsRunning: 0,
       registeredAt: at,
       lastSeen: at,
@@ -98,8 +101,8 @@ export class WorkerRegistry {
     return rec.value;
   }
 
-  /** Writes the worker's current model/state and refreshes lastSeen. */
-  async update(rec: WorkerRecord, patch: Partial<Pick<WorkerRecord, 'model' | 'state' | 'unitsRunning'>>): Promise<WorkerRecord> {
+  /** Writes the worker's groups and refreshes lastSeen. */
+  async update(rec: WorkerRecord, patch: Partial<Pick<WorkerRecord, 'groups' | 'unitsRunning'>>): Promise<WorkerRecord> {
     const next: WorkerRecord = { ...rec, ...patch, lastSeen: nowIso() };
     await this.ctx.workers.put(rec.id, next);
     this.lastTouch.set(rec.id, Date.now());
@@ -136,10 +139,11 @@ export class WorkerRegistry {
         id: w.id,
         node: w.node,
         gpus: w.gpus.map((g) => ({ index: g.index, gpuClass: g.gpuClass, memoryGib: g.memoryGiB, uuid: g.uuid })),
-        model: w.model,
-        state: this.isLive(w, now) ? w.state : 'stale',
+        model: [...new Set((w.groups ?? []).map((g) => g.model))].join(','),
+        state: !this.isLive(w, now) ? 'stale' : (w.groups ?? []).length > 0 ? 'serving' : 'idle',
         lastSeen: w.lastSeen,
         unitsRunning: this.running(w.id),
+        groups: (w.groups ?? []).map((g) => ({ id: g.id, gpuIndices: [...g.gpus], model: g.model, state: g.state, unitsRunning: g.unitsRunning, tensorParallelSize: g.tensorParallelSize })),
       }));
   }
 
@@ -147,3 +151,4 @@ export class WorkerRegistry {
     return this.ctx.progress.unitsRunningOn(workerId, 3 * this.ctx.config.heartbeatSeconds * 1000);
   }
 }
+

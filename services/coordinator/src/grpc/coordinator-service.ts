@@ -21,6 +21,8 @@ export interface CoordinatorServiceDeps {
   readonly registry: WorkerRegistry;
   /** Called after a run was created or cancelled (the scheduler's cache is stale). */
   readonly onRunsChanged: () => void;
+  /** Warnings about a new run's models (e.g. none of the live workers can hold one). */
+  readonly submitWarnings: (models: readonly string[]) => Promise<string[]>;
   /** Registers a watch stream so shutdown can end it; returns its abort signal and a release function. */
   readonly trackWatch: () => { signal: AbortSignal; release: () => void };
 }
@@ -33,7 +35,9 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
     SubmitRun: unary(log, 'SubmitRun', async (req: { spec?: RunSpecMessage | null }) => {
       const res = await deps.submitter.submit(req.spec);
       if (res.created) deps.onRunsChanged();
-      return { run: await loadRunMessage(ctx, res.run), created: res.created };
+      const warnings = await deps.submitWarnings(res.run.spec.models).catch(() => []);
+      for (const w of warnings) log.warn({ runId: res.run.id, warning: w }, 'submitted run');
+      return { run: await loadRunMessage(ctx, res.run), created: res.created, warnings };
     }),
     GetRun: unary(log, 'GetRun', (req: { runId?: string }) => getRun(ctx, req.runId ?? '')),
     ListRuns: unary(log, 'ListRuns', async (req: { limit?: number }) => ({ runs: await listRuns(ctx, req.limit ?? 0) })),

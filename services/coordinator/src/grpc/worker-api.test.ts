@@ -32,23 +32,41 @@ test('Register validates the inventory; GetAssignment needs a registered worker'
   assert.equal(r.heartbeatSeconds, 5);
 });
 
-test('GetAssignment: models that fit, then affinity; ListWorkers shows what each worker serves', async () => {
-  await submit('assign', ['llama-3-70b-instruct', 'llama-3-8b-instruct']);
+interface GroupReply { id: string; gpuIndices: number[]; model: string; hfId: string; tensorParallelSize: number; maxModelLen: number; reason: string }
+const assign = (workerId: string, groups: unknown[] = []) => rpc<{ groups: GroupReply[]; pollAfterSeconds: number }>(c.clients.workerApi, 'GetAssignment', { workerId, groups });
+const serving = (g: GroupReply, over: Record<string, unknown> = {}) => ({ id: g.id, gpuIndices: g.gpuIndices, model: g.model, state: 'serving', unitsRunning: 0, freeSlots: 1, tensorParallelSize: g.tensorParallelSize, ...over });
+
+test('GetAssignment answers a layout of engine groups: models that fit, several per worker, then affinity; ListWorkers shows the groups', async () => {
+  await submit('assign', ['llama-3-70b-instruct', 'llama-3-8b-instruct', 'mistral-7b-instruct-v0-2']);
   await rpc(c.clients.workerApi, 'Register', { workerId: 'small', node: 'n1', gpus: H100(1), engine: 'fake' });
-  await rpc(c.clients.workerApi, 'Register', { workerId: 'big', node: 'n2', gpus: H100(2), engine: 'fake' });
-  const small = await rpc<{ model: string; tensorParallelSize: number; hfId: string; maxModelLen: number }>(c.clients.workerApi, 'GetAssignment', { workerId: 'small', freeSlots: 4 });
-  assert.equal(small.model, 'llama-3-8b-instruct');
-  assert.equal(small.tensorParallelSize, 1);
-  assert.equal(small.hfId, 'meta-llama/Meta-Llama-3-8B-Instruct');
-  const big = await rpc<{ model: string; tensorParallelSize: number; maxModelLen: number }>(c.clients.workerApi, 'GetAssignment', { workerId: 'big', freeSlots: 4 });
-  assert.deepEqual([big.model, big.tensorParallelSize, big.maxModelLen], ['llama-3-70b-instruct', 2, 8192]);
-  const again = await rpc<{ model: string }>(c.clients.workerApi, 'GetAssignment', { workerId: 'big', loadedModel: 'llama-3-70b-instruct', freeSlots: 4 });
-  assert.equal(again.model, 'llama-3-70b-instruct');
-  const list = await rpc<{ workers: { id: string; model: string; state: string; gpus: unknown[] }[] }>(c.clients.coordinator, 'ListWorkers', {});
+  await rpc(c.clients.workerApi, 'Register', { workerId: 'big', node: 'n2', gpus: H100(4), engine: 'fake' });
+  const small = await assign('small');
+  assert.equal(small.groups.length, 1);
+  assert.deepEqual([small.groups[0]!.model, small.groups[0]!.tensorParallelSize, small.groups[0]!.gpuIndices], ['llama-3-8b-instruct', 1, [0]]);
+  assert.equal(small.groups[0]!.hfId, 'meta-llama/Meta-Llama-3-8B-Instruct');
+  const big = await assign('big');
+  // The 70B model on an aligned pair, the 7B model nobody serves yet on a GPU of its own: two engines at once.
+  assert.deepEqual(big.groups.map((g) => [g.model, g.gpuIndices, g.tensorParallelSize, g.reason]), [
+    ['llama-3-70b-instruct', [0, 1], 2, 'largest-unserved'],
+    ['mistral-7b-instruct-v0-2', [2], 1, 'largest-unserved'],
+  ]);
+  assert.equal(big.groups[0]!.maxModelLen, 8192);
+  const again = await assign('big', big.groups.map((g) => serving(g)));
+  assert.deepEqual(again.groups.map((g) => [g.id, g.reason]), big.groups.map((g) => [g.id, 'affinity']));
+  const list = await rpc<{ workers: { id: string; model: string; state: string; gpus: unknown[]; groups: { id: string; model: string; gpuIndices: number[]; state: string }[] }[] }>(c.clients.coordinator, 'ListWorkers', {});
   const byId = new Map(list.workers.map((w) => [w.id, w]));
-  assert.equal(byId.get('big')!.model, 'llama-3-70b-instruct');
+  assert.equal(byId.get('big')!.model, 'llama-3-70b-instruct,mistral-7b-instruct-v0-2');
   assert.equal(byId.get('big')!.state, 'serving');
+  assert.deepEqual(byId.get('big')!.groups.map((g) => [g.model, g.gpuIndices, g.state]), [['llama-3-70b-instruct', [0, 1], 'serving'], ['mistral-7b-instruct-v0-2', [2], 'serving']]);
   assert.equal(byId.get('small')!.gpus.length, 1);
+});
+
+test('GetAssignment refuses a malformed group report, naming the field', async () => {
+  await rpc(c.clients.workerApi, 'Register', { workerId: 'picky', gpus: H100(2) });
+  const g = { id: 'g0.x', gpuIndices: [0], model: 'llama-3-8b-instruct', state: 'serving' };
+  await assert.rejects(assign('picky', [{ ...g, gpuIndices: [7] }]), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /^groups\[0\]\.gpu_indices: GPU 7 is not one of the worker's registered GPUs/.test(e.details));
+  await assert.rejects(assign('picky', [g, { ...g, id: 'g0.y' }]), (e: ServiceError) => /^groups\[1\]\.gpu_indices: GPU 0 is in two groups/.test(e.details));
+  await assert.rejects(assign('picky', [{ ...g, state: 'dancing' }]), (e: ServiceError) => /^groups\[0\]\.state: must be one of loading, serving, failed, releasing/.test(e.details));
 });
 
 test('progress marks a unit running; without progress for --stall-seconds it is re-queued (no attempt spent)', async () => {

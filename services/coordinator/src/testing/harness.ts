@@ -145,6 +145,7 @@ export class FakeWorker {
   private units: KV | undefined;
   /** Unit ids this worker completed (accepted or not), in order. */
   readonly completed: string[] = [];
+  private groups: { id: string; gpuIndices: number[]; model: string; tensorParallelSize: number }[] = [];
 
   constructor(private readonly o: FakeWorkerOptions) {}
 
@@ -157,10 +158,15 @@ export class FakeWorker {
     await rpc(this.o.workerApi, 'Register', { workerId: this.o.id, node: 'test-node', gpus, engine: 'fake' });
   }
 
-  /** Asks for a model; '' when there is nothing to do. */
-  async assignment(loadedModel = ''): Promise<string> {
-    const a = await rpc<{ model: string }>(this.o.workerApi, 'GetAssignment', { workerId: this.o.id, loadedModel, freeSlots: 1 });
-    return a.model;
+  /**
+   * Asks for the layout, reporting the groups of the last answer as serving (a fake engine loads at
+   * once); returns the models of the layout ([] when there is nothing to do).
+   */
+  async assignment(): Promise<string[]> {
+    const groups = this.groups.map((g) => ({ ...g, state: 'serving', unitsRunning: 0, freeSlots: 1 }));
+    const a = await rpc<{ groups: { id: string; gpuIndices: number[]; model: string; tensorParallelSize: number }[] }>(this.o.workerApi, 'GetAssignment', { workerId: this.o.id, groups });
+    this.groups = a.groups.map((g) => ({ id: g.id, gpuIndices: g.gpuIndices, model: g.model, tensorParallelSize: g.tensorParallelSize }));
+    return this.groups.map((g) => g.model);
   }
 
   /** Pulls and handles one unit of `model`; returns its id, or null when none arrived within `expiresMs`. */
@@ -217,20 +223,22 @@ export class FakeWorker {
   async drain(maxIdleRounds = 3): Promise<number> {
     let handled = 0;
     let idle = 0;
-    let loaded = '';
     while (idle < maxIdleRounds) {
-      const model = await this.assignment(loaded);
-      if (!model) {
+      const models = await this.assignment();
+      if (models.length === 0) {
         idle++;
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
-      loaded = model;
-      const id = await this.processOne(model, 1000);
-      if (id) {
-        handled++;
-        idle = 0;
-      } else idle++;
+      let any = false;
+      for (const model of models) {
+        const id = await this.processOne(model, 1000);
+        if (id) {
+          handled++;
+          any = true;
+        }
+      }
+      idle = any ? 0 : idle + 1;
     }
     return handled;
   }
