@@ -16,11 +16,13 @@ export const KNOWN_METRICS: ReadonlySet<string> = new Set([
   'clue_runs', 'clue_units', 'clue_run_samples_done_total', 'clue_run_samples', 'clue_run_eta_seconds', 'clue_workers_up', 'clue_units_dead_lettered_total',
   'clue_cell_gpu_seconds_total', 'clue_queue_pending_units', 'clue_coordinator_unit_failures_total', 'clue_coordinator_units_completed_total',
   'clue_coordinator_samples_completed_total', 'clue_coordinator_tokens_total', 'clue_coordinator_runs_submitted_total', 'clue_coordinator_runs_active',
+  'clue_model_waiting_seconds', 'clue_model_load_failures_total',
   // workers (services/worker/src/runtime/metrics.ts)
   'clue_worker_units_total', 'clue_worker_samples_total', 'clue_worker_tokens_total', 'clue_worker_unit_duration_seconds_bucket', 'clue_worker_units_running',
   'clue_worker_slots', 'clue_worker_state', 'clue_worker_engine_state', 'clue_worker_engine_loads_total', 'clue_worker_engine_load_seconds_bucket',
   'clue_worker_engine_load_seconds_sum', 'clue_worker_engine_load_seconds_count', 'clue_worker_engine_restarts_total', 'clue_worker_engine_ooms_total',
   'clue_worker_engine_hang_kills_total', 'clue_worker_requests_in_flight', 'clue_worker_request_retries_total',
+  'clue_worker_gpus', 'clue_worker_gpus_busy', 'clue_worker_gpus_allocated', 'clue_worker_engine_groups', 'clue_worker_gpu_busy_seconds_total',
   'up', 'kube_daemonset_status_desired_number_scheduled',
   'vllm:generation_tokens_total', 'vllm:prompt_tokens_total', 'vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc',
 ]);

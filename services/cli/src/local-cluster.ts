@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { startNatsServer, NatsServerMissingError, type NatsServer } from '@clue/common';
 import { ClueError } from '@clue/tasks';
+import { CoordinatorClient } from './grpc-client.js';
 
 const require = createRequire(import.meta.url);
 
@@ -37,6 +38,10 @@ export interface LocalClusterOptions {
   readonly reconcileSeconds?: number;
   /** Coordinator `--stall-seconds`: a running unit without progress this long is queued again. */
   readonly stallSeconds?: number;
+  /** Coordinator `--unplaceable-seconds`: a model no worker can hold fails after this long. @default 15 */
+  readonly unplaceableSeconds?: number;
+  /** Worker `--slots`: units one engine group runs at once. */
+  readonly slotsPerGroup?: number;
   /** Extra environment of the worker processes (beside this process's own). */
   readonly workerEnv?: Readonly<Record<string, string>>;
 }
@@ -52,8 +57,12 @@ export interface LocalCluster {
 
 /** Crash and restart handles of a local cluster's processes. */
 export interface LocalClusterChaos {
-  /** SIGKILL worker `i` (0-based) and the engine it spawned (its own process group survives a kill -9). */
+  /** SIGKILL worker `i` (0-based) and the engines it spawned (their own process groups survive a kill -9). */
   killWorker(i: number): Promise<void>;
+  /** Process ids of worker `i`'s engines (one per engine group). */
+  enginePids(i: number): number[];
+  /** SIGKILL one engine of worker `i` (its worker restarts it); returns its pid, or null when it has none. */
+  killEngine(i: number, which?: number): number | null;
   startWorker(i: number): void;
   killCoordinator(): Promise<void>;
   /** Starts a coordinator on the same gRPC address. */
@@ -123,6 +132,26 @@ function metricsArgs(port: number | undefined): string[] {
   return port === undefined ? [] : ['--metrics-port', String(port), '--metrics-host', '127.0.0.1'];
 }
 
+/**
+ * Waits until `n` workers have registered (so a submit sees their GPUs), or fails: a worker exited
+ * (`exited()`), or 60 s passed.
+ */
+async function workersRegistered(address: string, n: number, exited: () => boolean): Promise<void> {
+  const client = new CoordinatorClient(address);
+  const deadline = Date.now() + 60_000;
+  try {
+    for (;;) {
+      const r = await client.call<{ workers: unknown[] }>('listWorkers', {}, 5000).catch(() => ({ workers: [] }));
+      if (r.workers.length >= n) return;
+      if (exited()) throw new ClueError('INVALID_ARGUMENT', 'a worker exited while starting; see its log (--keep-state keeps the logs)');
+      if (Date.now() > deadline) throw new ClueError('INVALID_ARGUMENT', `only ${r.workers.length} of ${n} workers registered within 60 s; see their logs (--keep-state keeps them)`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  } finally {
+    client.close();
+  }
+}
+
 /** Starts nats-server, the coordinator and the workers. */
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const storeDir = join(o.stateDir, 'jetstream');
@@ -149,6 +178,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       ...(o.metricsPorts ? ['--metrics-port', String(o.metricsPorts.coordinator)] : []),
       ...(o.reconcileSeconds !== undefined ? ['--reconcile-seconds', String(o.reconcileSeconds)] : []),
       ...(o.stallSeconds !== undefined ? ['--stall-seconds', String(o.stallSeconds)] : []),
+      '--unplaceable-seconds', String(o.unplaceableSeconds ?? 15),
     ];
     coord = spawn(process.execPath, [packageMain('@clue/coordinator'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     coord.stderr!.pipe(log, { end: false });
@@ -168,6 +198,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       // Short waits: simulated GPUs finish units in milliseconds, so idle polling would dominate.
       '--pull-expires-seconds', '1',
       '--drain-seconds', '5',
+      ...(o.slotsPerGroup !== undefined ? ['--slots', String(o.slotsPerGroup)] : []),
       ...Object.entries(env).flatMap(([k, v]) => ['--engine-env', `${k}=${v}`]),
       ...(o.icd10Table ? ['--icd10-table', o.icd10Table] : []),
       ...metricsArgs(o.metricsPorts?.workers[i]),
@@ -179,6 +210,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   try {
     address = await startCoordinator(0);
     for (let i = 0; i < o.workers; i++) startWorker(i);
+    await workersRegistered(address, o.workers, () => workers.some((w) => w?.exitCode !== null));
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
     const chaos: LocalClusterChaos = {
       async killWorker(i) {
@@ -195,6 +227,20 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         }
       },
       startWorker,
+      enginePids(i) {
+        const w = workers[i];
+        return w?.pid ? childPids(w.pid) : [];
+      },
+      killEngine(i, which = 0) {
+        const pid = this.enginePids(i)[which];
+        if (pid === undefined) return null;
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          process.kill(pid, 'SIGKILL');
+        }
+        return pid;
+      },
       async killCoordinator() {
         if (coord) await killNow(coord);
       },

@@ -1,4 +1,4 @@
-/** Rendering a run's progress: a total bar with samples/s and ETA, then one line per model. */
+/** Rendering a run's progress: a total bar with samples/s and ETA, one line per model, then the models waiting for capacity. */
 import { TASK_IDS, TASK_NAMES } from '@clue/tasks';
 
 /** The Run message fields the progress view reads. */
@@ -11,6 +11,13 @@ export interface RunMsg {
   etaSeconds: number;
   reason: string;
   cells: { model: string; task: string; state: string; samplesTotal: number; samplesDone: number; unitsFailed: number; reason: string }[];
+  /** Models with queued work that no engine serves yet, and why. */
+  waiting?: { model: string; reason: string; seconds: number }[];
+}
+
+/** One line per waiting model: `waiting  llama-2-70b  3m05s: no live worker can hold it: …`. */
+export function renderWaiting(run: RunMsg): string[] {
+  return (run.waiting ?? []).map((w) => `waiting  ${w.model}  ${duration(w.seconds)}: ${w.reason}`);
 }
 
 /** A text bar of `width` characters. */
@@ -54,5 +61,6 @@ export function renderProgress(run: RunMsg): string[] {
     });
     lines.push(`${m.padEnd(width)}  ${cells.join(' ')}`);
   }
+  lines.push(...renderWaiting(run));
   return lines;
 }

@@ -13,6 +13,7 @@ import type { ModelHealth } from './model-health.js';
 import { placeNode, type GroupState, type ModelDemand, type NodeView, type PlacementSnapshot } from './placement.js';
 import { cellKey, isUnitFinal, type GroupRecord, type WorkerRecord } from './records.js';
 import { checkWorkerId, type WorkerRegistry } from './workers.js';
+import { Mutex } from './concurrency.js';
 
 /** An engine group as the worker reports it (proto EngineGroupStatus, camelCase). */
 export interface EngineGroupMessage {
@@ -146,6 +147,12 @@ export function parseGroups(rec: WorkerRecord, groups: readonly EngineGroupMessa
 export class AssignmentService {
   private cached: { at: number; snapshot: Promise<ClusterSnapshot> } | undefined;
   private readonly seen = new Set<string>();
+  /**
+   * Every worker's view as of its last GetAssignment here (its report plus the groups placed for it),
+   * laid over the KV snapshot: decisions are made one at a time, each seeing all earlier ones.
+   */
+  private readonly latest = new Map<string, { view: NodeView; at: number }>();
+  private readonly decide = new Mutex();
 
   constructor(
     private readonly ctx: CoordinatorContext,
@@ -165,10 +172,15 @@ export class AssignmentService {
     const reported = parseGroups(rec, req.groups ?? []);
     this.learn(rec, reported);
     const snapshot = await this.snapshot();
+    return this.decide.run(() => this.place(rec, reported, snapshot));
+  }
+
+  private async place(rec: WorkerRecord, reported: ReturnType<typeof parseGroups>, snapshot: ClusterSnapshot): Promise<AssignmentReply> {
+    const workerId = rec.id;
     const me: NodeView = { ...nodeView(rec, true), groups: reported };
     const view: PlacementSnapshot = {
       demand: snapshot.demand,
-      nodes: [...snapshot.nodes.filter((n) => n.workerId !== workerId), me],
+      nodes: [...this.overlay(snapshot.nodes).filter((n) => n.workerId !== workerId), me],
       estimates: this.estimator,
       constraint: (w, m) => this.health.constraint(w, m),
     };
@@ -183,7 +195,7 @@ export class AssignmentService {
     ];
     const unitsRunning = reported.reduce((s, g) => s + g.unitsRunning, 0);
     await this.registry.update(rec, { groups, unitsRunning });
-    this.patchCache({ ...me, groups });
+    this.latest.set(workerId, { view: { ...me, groups }, at: Date.now() });
     for (const p of plan.groups) {
       if (!byId.has(p.id)) this.ctx.logger.info({ workerId, group: p.id, model: p.model, gpus: p.gpus, tp: p.tensorParallelSize, reason: p.reason }, 'group placed');
     }
@@ -205,6 +217,12 @@ export class AssignmentService {
       this.cached = { at: now, snapshot };
     }
     return this.cached.snapshot;
+  }
+
+  /** The snapshot with this process's latest decisions laid over (what the next decision would see). */
+  async view(): Promise<ClusterSnapshot> {
+    const snap = await this.snapshot();
+    return { ...snap, nodes: this.overlay(snap.nodes) };
   }
 
   /** Forgets the cached snapshot (after a submit or cancel). */
@@ -234,9 +252,18 @@ export class AssignmentService {
     return true;
   }
 
-  private patchCache(me: NodeView): void {
-    const c = this.cached;
-    if (!c) return;
-    c.snapshot = c.snapshot.then((s) => ({ ...s, nodes: [...s.nodes.filter((n) => n.workerId !== me.workerId), me] }));
+  /** The snapshot's nodes with this process's fresher views laid over (and live while they call in). */
+  private overlay(nodes: readonly NodeView[]): NodeView[] {
+    const liveMs = 3 * this.ctx.config.heartbeatSeconds * 1000;
+    const now = Date.now();
+    const out = nodes.map((n) => {
+      const l = this.latest.get(n.workerId);
+      return l ? { ...l.view, live: n.live || now - l.at <= liveMs } : n;
+    });
+    for (const [id, l] of this.latest) {
+      if (now - l.at > 4 * liveMs) this.latest.delete(id);
+      else if (!nodes.some((n) => n.workerId === id)) out.push({ ...l.view, live: now - l.at <= liveMs });
+    }
+    return out;
   }
 }

@@ -66,7 +66,7 @@ export class CapacityTracker {
 
   /** One pass (the reconcile tick). */
   async tick(now = Date.now()): Promise<void> {
-    const snap = await this.assignments.snapshot();
+    const snap = await this.assignments.view();
     const view = this.placementView(snap);
     const queued = new Set(snap.demand.filter((d) => d.queuedUnits > 0).map((d) => d.model));
     const graceMs = this.ctx.config.unplaceableSeconds * 1000;
@@ -100,7 +100,7 @@ export class CapacityTracker {
 
   /** SubmitRun's warnings: models no live worker can hold (they fail after --unplaceable-seconds unless one joins). */
   async warnings(models: readonly string[]): Promise<string[]> {
-    const snap = await this.assignments.snapshot();
+    const snap = await this.assignments.view();
     const live = snap.nodes.filter((n) => n.live);
     const grace = this.ctx.config.unplaceableSeconds;
     if (live.length === 0) return [`no live workers yet: the run waits for workers (a model none of them can hold fails ${grace} s after they register)`];

@@ -65,7 +65,7 @@ export class CoordinatorMetrics {
   readonly runSamples = new Gauge({ name: 'clue_run_samples', help: 'Samples planned for an active run', labelNames: ['run'], registers: [this.registry] });
   readonly runEta = new Gauge({
     name: 'clue_run_eta_seconds',
-    help: 'Estimated seconds until an active run finishes (from the last minute of throughput; 0 while unknown)',
+    help: 'Estimated seconds until an active run finishes (remaining work over the live GPUs\' observed throughput; before any unit finished, from the last minute of samples; 0 while unknown)',
     labelNames: ['run'],
     registers: [this.registry],
   });

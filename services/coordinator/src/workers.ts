@@ -68,7 +68,6 @@ export class WorkerRegistry {
     });
     if (gpus.length === 0) throw invalidArgument('gpus', 'a worker needs at least one GPU');
     const at = nowIso();
-    const prev = await this.ctx.workers.get(id);
     const rec: WorkerRecord = {
       id,
       node: (req.node ?? '').trim(),

@@ -35,7 +35,6 @@ export {
   parseNvidiaSmi,
   classifyGpu,
   detectGpus,
-  engineInventory,
   describeInventory,
   NVIDIA_SMI_ARGS,
   type NodeGpu,
@@ -51,7 +50,10 @@ export { Completion, type CompletionOptions, type Settlement, type UnitStats } f
 export { UnitRunner, type UnitRunnerDeps, type UnitRunOptions } from './runtime/unit-runner.js';
 export { parseUnitMessage, BadUnitMessage } from './runtime/unit-message.js';
 export { AssignmentPoller, type AssignmentPollerOptions } from './runtime/assignment-poller.js';
-export { WorkerLoop, type WorkerLoopDeps, type WorkerLoopSettings } from './runtime/worker-loop.js';
+export { EngineGroup, type GroupSpec, type GroupStatus, type EngineGroupDeps, type EngineGroupSettings } from './runtime/engine-group.js';
+export { EngineGroups, type GroupAssignment, type EngineGroupsDeps, type GroupsDrainTimings } from './runtime/engine-groups.js';
+export { GroupStateMachine, GROUP_STATES, type GroupStateName } from './runtime/group-state.js';
+export { mergeExpositions, type GroupExposition } from './runtime/vllm-metrics.js';
 export { drain, forceStop, installSignalHandlers, type DrainTargets, type DrainTimings } from './runtime/drain.js';
 export { WorkerMetrics, serveMetrics } from './runtime/metrics.js';
 export { connectNats, openStores, type NatsSettings, type WorkerStores } from './runtime/nats-stores.js';

@@ -63,15 +63,31 @@ export function registerRuns(y: Argv): Argv {
       (c) => c.option('coordinator', { type: 'string', default: defaultCoordinator() }),
       async (argv) => {
         const r = await withClient(argv.coordinator, (c) =>
-          c.call<{ workers: { id: string; node: string; gpus: { gpuClass: string }[]; model: string; state: string; lastSeen: string; unitsRunning: number }[] }>('listWorkers', {}),
+          c.call<{ workers: WorkerRow[] }>('listWorkers', {}),
         );
-        await writeLines(
-          r.workers.map((w) => {
-            const gpus = w.gpus.length ? `${w.gpus.length}×${w.gpus[0]!.gpuClass}` : 'no GPUs';
-            const age = w.lastSeen ? duration((Date.now() - Date.parse(w.lastSeen)) / 1000) + ' ago' : '';
-            return `${w.id}  ${w.state.padEnd(8)}  ${gpus.padEnd(14)}  ${(w.model || '-').padEnd(28)}  units ${w.unitsRunning}  seen ${age}`;
-          }),
-        );
+        await writeLines(r.workers.flatMap((w) => renderWorker(w)));
       },
     );
+}
+
+/** A worker of ListWorkers, as `clue workers` reads it. */
+interface WorkerRow {
+  id: string;
+  gpus: { gpuClass: string }[];
+  state: string;
+  lastSeen: string;
+  unitsRunning: number;
+  groups?: { id: string; gpuIndices: number[]; model: string; state: string; unitsRunning: number; tensorParallelSize: number }[];
+}
+
+/** A worker's line, then one indented line per engine group. */
+export function renderWorker(w: WorkerRow): string[] {
+  const classes = new Map<string, number>();
+  for (const g of w.gpus) classes.set(g.gpuClass, (classes.get(g.gpuClass) ?? 0) + 1);
+  const gpus = w.gpus.length ? [...classes].map(([c, n]) => `${n}×${c}`).join('+') : 'no GPUs';
+  const groups = w.groups ?? [];
+  const busy = groups.filter((g) => g.unitsRunning > 0).reduce((s, g) => s + g.gpuIndices.length, 0);
+  const age = w.lastSeen ? duration((Date.now() - Date.parse(w.lastSeen)) / 1000) + ' ago' : '';
+  const head = `${w.id}  ${w.state.padEnd(8)}  ${gpus.padEnd(14)}  ${groups.length} group(s), ${busy}/${w.gpus.length} GPUs busy  units ${w.unitsRunning}  seen ${age}`;
+  return [head, ...groups.map((g) => `  GPU ${g.gpuIndices.join(',').padEnd(8)} ${g.model.padEnd(30)} ${g.state.padEnd(9)} units ${g.unitsRunning}`)];
 }

@@ -89,7 +89,7 @@ export async function submitSpec(client: CoordinatorClient, spec: LocalRunSpec):
     datasets[task] = ds.sha256;
     info(`dataset ${task}: ${basename(file)} (${ds.samples} samples, sha256 ${ds.sha256.slice(0, 12)}…)`);
   }
-  const res = await client.call<{ run: { id: string }; created: boolean }>('submitRun', {
+  const res = await client.call<{ run: { id: string }; created: boolean; warnings?: string[] }>('submitRun', {
     spec: {
       name: spec.name,
       models: spec.models,
@@ -101,6 +101,7 @@ export async function submitSpec(client: CoordinatorClient, spec: LocalRunSpec):
       idempotencyKey: spec.idempotencyKey,
     },
   });
+  for (const w of res.warnings ?? []) info(`warning: ${w}`);
   return { runId: res.run.id, created: res.created };
 }
 

@@ -31,15 +31,24 @@ export async function watchRun(client: CoordinatorClient, runId: string, signal?
   let last: RunMsg | undefined;
   let drawn = 0;
   let lastPrint = 0;
+  const waitingSeen = new Set<string>();
   const draw = (run: RunMsg, force = false): void => {
     const lines = renderProgress(run);
     if (tty) {
       if (drawn) process.stderr.write(`\x1b[${drawn}A\x1b[J`);
       process.stderr.write(lines.join('\n') + '\n');
       drawn = lines.length;
-    } else if (force || Date.now() - lastPrint > 5000) {
+      return;
+    }
+    if (force || Date.now() - lastPrint > 5000) {
       info(lines[0]!);
       lastPrint = Date.now();
+    }
+    // Line mode: say once why a model waits (and again when the reason changes).
+    for (const w of run.waiting ?? []) {
+      const key = `${w.model}|${w.reason}`;
+      if (!waitingSeen.has(key)) info(`waiting  ${w.model}: ${w.reason}`);
+      waitingSeen.add(key);
     }
   };
   await client.watch<RunMsg>(

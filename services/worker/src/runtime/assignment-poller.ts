@@ -1,8 +1,10 @@
 /**
  * The worker's heartbeat: `GetAssignment` every `intervalMs` (the coordinator's heartbeat_seconds),
- * sooner when the coordinator asks for it (`poll_after_seconds`), carrying the loaded model and the
- * free slots. Ticks never overlap. The latest answer is kept; when the coordinator cannot be reached
- * the last assignment stays in force (units live in JetStream, so the worker keeps working). When the
+ * sooner when the coordinator asks for it (`poll_after_seconds`), and at once when something changed
+ * (`pollSoon`: a group freed a slot, finished loading or releasing, found its queue empty), carrying
+ * the node's engine groups. Ticks never overlap. Each answer is handed to `onAssignment` (the groups
+ * are brought in line with it); when the coordinator cannot be reached the groups keep serving what
+ * they serve (units live in JetStream, so the worker keeps working). When the
  * coordinator no longer knows the worker (FAILED_PRECONDITION / NOT_FOUND, e.g. its record expired
  * while the coordinator was down), the worker registers again.
  */
@@ -11,15 +13,20 @@ import type { Logger } from '@clue/common';
 import type { Assignment, CoordinatorClient } from './coordinator-client.js';
 import { CoordinatorError, errorLine } from './errors.js';
 import { sleep } from './sleep.js';
+import type { GroupStatus } from './engine-group.js';
+
+/** Shortest gap between two polls asked for by changes. */
+const MIN_GAP_MS = 50;
 
 /** Options of the poller. */
 export interface AssignmentPollerOptions {
   readonly coordinator: CoordinatorClient;
   /** Heartbeat interval. */
   readonly intervalMs: number;
-  /** The model the engine serves or is loading ('' = none). */
-  readonly loadedModel: () => string;
-  readonly freeSlots: () => number;
+  /** The node's engine groups, as reported. */
+  readonly groups: () => readonly GroupStatus[];
+  /** Receives every answer. */
+  readonly onAssignment: (a: Assignment) => void;
   /** Registers the worker again. */
   readonly reregister?: (signal: AbortSignal) => Promise<void>;
   readonly logger: Logger;
@@ -33,6 +40,8 @@ export class AssignmentPoller {
   private loop: Promise<void> | null = null;
   private waiters: Array<() => void> = [];
   private wake: AbortController = new AbortController();
+  /** pollSoon() was called since the current poll started. */
+  private soon = false;
   private failures = 0;
 
   constructor(options: AssignmentPollerOptions) {
@@ -51,6 +60,7 @@ export class AssignmentPoller {
 
   /** Polls now instead of at the next tick (e.g. right after a unit finished). */
   pollSoon(): void {
+    this.soon = true;
     this.wake.abort();
   }
 
@@ -79,15 +89,18 @@ export class AssignmentPoller {
     const stop = this.stopCtl.signal;
     while (!stop.aborted) {
       const before = this.latest;
+      this.soon = false;
       try {
-        const a = await this.o.coordinator.getAssignment(this.o.loadedModel(), this.o.freeSlots(), {
+        const a = await this.o.coordinator.getAssignment(this.o.groups(), {
           retryForMs: Math.max(1000, this.o.intervalMs),
           signal: stop,
         });
         this.latest = a;
         if (this.failures > 0) this.o.logger.info({ after: this.failures }, 'coordinator reachable again');
         this.failures = 0;
-        if (before?.model !== a.model) this.o.logger.info({ model: a.model || null, previous: before?.model || null }, 'assignment changed');
+        const ids = (x: Assignment | null): string => (x?.groups ?? []).map((g) => g.id).sort().join(',');
+        if (ids(before) !== ids(a)) this.o.logger.info({ groups: a.groups.map((g) => `${g.id}`), previous: (before?.groups ?? []).map((g) => g.id) }, 'layout changed');
+        if (!stop.aborted) this.o.onAssignment(a);
       } catch (e) {
         if (stop.aborted) break;
         if (e instanceof CoordinatorError && (e.grpcCode === grpc.status.FAILED_PRECONDITION || e.grpcCode === grpc.status.NOT_FOUND) && this.o.reregister) {
@@ -109,7 +122,9 @@ export class AssignmentPoller {
       const a = this.latest;
       const delay = a && a.pollAfterSeconds > 0 ? Math.min(this.o.intervalMs, a.pollAfterSeconds * 1000) : this.o.intervalMs;
       this.wake = new AbortController();
-      await sleep(delay, AbortSignal.any([stop, this.wake.signal]));
+      // Changes during the poll ask again at once (after a short gap that coalesces bursts of them).
+      if (this.soon && this.failures === 0) await sleep(MIN_GAP_MS, stop);
+      else await sleep(delay, AbortSignal.any([stop, this.wake.signal]));
     }
   }
 

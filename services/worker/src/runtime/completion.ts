@@ -39,6 +39,9 @@ export interface CompletionOptions {
 /** What the unit cost. */
 export interface UnitStats {
   readonly gpuSeconds: number;
+  /** Of the group that ran the unit. */
+  readonly gpuClass: string;
+  readonly tensorParallelSize: number;
 }
 
 /** Longest failure reason sent to the coordinator. */
@@ -68,7 +71,7 @@ export class Completion {
     let accepted: boolean;
     try {
       const res = await this.o.coordinator.completeUnit(
-        { unitId: unit.unitId, resultsObject: written.object, resultsSha256: written.sha256, samples: records.length, gpuSeconds: stats.gpuSeconds },
+        { unitId: unit.unitId, resultsObject: written.object, resultsSha256: written.sha256, samples: records.length, gpuSeconds: stats.gpuSeconds, gpuClass: stats.gpuClass, tensorParallelSize: stats.tensorParallelSize },
         { retryForMs: this.o.retryForMs ?? 60_000, ...(signal ? { signal } : {}) },
       );
       accepted = res.accepted;

@@ -10,6 +10,8 @@ import { loadClueProto } from '@clue/common';
 import type { Logger } from '@clue/common';
 import { CoordinatorError, errorLine, type FailureKind } from './errors.js';
 import type { NodeGpu } from './gpu-inventory.js';
+import type { GroupStatus } from './engine-group.js';
+import type { GroupAssignment } from './engine-groups.js';
 import { sleep } from './sleep.js';
 
 /** What the worker registers. */
@@ -20,15 +22,10 @@ export interface Registration {
   readonly engine: string;
 }
 
-/** The coordinator's answer to GetAssignment. */
+/** The coordinator's answer to GetAssignment: the node's whole layout. */
 export interface Assignment {
-  /** Catalog key; '' = nothing to do now. */
-  readonly model: string;
-  readonly hfId: string;
-  /** 0 = the worker decides. */
-  readonly tensorParallelSize: number;
-  /** 0 = the engine's default. */
-  readonly maxModelLen: number;
+  /** Every group the node should run; a running group not listed is released. */
+  readonly groups: readonly GroupAssignment[];
   /** 0 = the heartbeat interval. */
   readonly pollAfterSeconds: number;
 }
@@ -40,6 +37,9 @@ export interface CompleteUnitInput {
   readonly resultsSha256: string;
   readonly samples: number;
   readonly gpuSeconds: number;
+  /** Of the group that ran the unit. */
+  readonly gpuClass: string;
+  readonly tensorParallelSize: number;
 }
 
 /** Options of the client. */
@@ -102,14 +102,17 @@ export class CoordinatorClient {
     return { heartbeatSeconds: Number(res.heartbeatSeconds ?? 0) };
   }
 
-  /** Which model to serve now (also the worker's heartbeat). */
-  async getAssignment(loadedModel: string, freeSlots: number, budget: RetryBudget): Promise<Assignment> {
-    const a = await this.call<Partial<Assignment>>('GetAssignment', { workerId: this.workerId, loadedModel, freeSlots }, budget);
+  /** The node's layout for these groups (also the worker's heartbeat). */
+  async getAssignment(groups: readonly GroupStatus[], budget: RetryBudget): Promise<Assignment> {
+    const a = await this.call<{ groups?: Partial<GroupAssignment>[]; pollAfterSeconds?: number }>('GetAssignment', { workerId: this.workerId, groups }, budget);
     return {
-      model: a.model ?? '',
-      hfId: a.hfId ?? '',
-      tensorParallelSize: Number(a.tensorParallelSize ?? 0),
-      maxModelLen: Number(a.maxModelLen ?? 0),
+      groups: (a.groups ?? []).map((g) => ({
+        id: g.id ?? '',
+        gpuIndices: [...(g.gpuIndices ?? [])],
+        model: g.model ?? '',
+        tensorParallelSize: Number(g.tensorParallelSize ?? 0),
+        maxModelLen: Number(g.maxModelLen ?? 0),
+      })),
       pollAfterSeconds: Number(a.pollAfterSeconds ?? 0),
     };
   }

@@ -1,10 +1,11 @@
 /**
  * Graceful shutdown (SIGTERM/SIGINT), in this order:
  *
- * 1. `draining`: stop pulling (a message arriving meanwhile is handed back);
+ * 1. `draining`: every engine group stops pulling (a message arriving meanwhile is handed back);
  * 2. let running units finish for up to `--drain-seconds`; then hand the rest back (`nak`, so another
  *    worker takes them at once) and give their runners a moment to settle;
- * 3. stop the engine (SIGTERM to vLLM's process group, SIGKILL after the grace) — no orphan server;
+ * 3. stop every group's engine (SIGTERM to vLLM's process group, SIGKILL after the grace) — no
+ *    orphan server;
  * 4. stop the heartbeat, close the progress stream and the gRPC channel, drain and close NATS;
  * 5. the caller moves the worker to `stopped` (exit 0), or `failed` when the drain was caused by one.
  *
@@ -13,21 +14,17 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@clue/common';
-import type { VllmEngine } from '../engine/engine.js';
 import type { AssignmentPoller } from './assignment-poller.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { errorLine } from './errors.js';
 import type { ProgressReporter } from './progress-reporter.js';
 import { sleep } from './sleep.js';
 import type { WorkerStateMachine } from './state.js';
-import type { WorkerLoop } from './worker-loop.js';
+import type { EngineGroups, GroupsDrainTimings } from './engine-groups.js';
 
 /** What a drain stops. */
 export interface DrainTargets {
-  readonly loop: WorkerLoop;
-  /** Resolves when the loop stopped pulling. */
-  readonly loopDone: Promise<void>;
-  readonly engine: VllmEngine;
+  readonly groups: EngineGroups;
   readonly poller: AssignmentPoller;
   readonly progress: ProgressReporter;
   readonly coordinator: CoordinatorClient;
@@ -39,14 +36,7 @@ export interface DrainTargets {
 }
 
 /** Timing of a drain. */
-export interface DrainTimings {
-  /** Time running units get to finish. */
-  readonly drainTimeoutMs: number;
-  /** Time handed-back units get to settle (nak sent). @default 5000 */
-  readonly settleTimeoutMs?: number;
-  /** Longest wait for the pull loop to notice the stop (one pull's expiry). @default 6000 */
-  readonly loopTimeoutMs?: number;
-}
+export type DrainTimings = GroupsDrainTimings;
 
 async function step(log: Logger, name: string, fn: () => Promise<unknown> | unknown): Promise<void> {
   try {
@@ -60,18 +50,7 @@ async function step(log: Logger, name: string, fn: () => Promise<unknown> | unkn
 export async function drain(t: DrainTargets, timings: DrainTimings): Promise<void> {
   const log = t.logger;
   t.state.tryTo('draining', t.state.model, 'shutdown requested');
-  t.loop.requestStop();
-  const held = t.loop.held;
-  log.info({ held, drainSeconds: timings.drainTimeoutMs / 1000 }, 'draining: no more pulls; letting running units finish');
-  const finished = await t.loop.waitUnits(timings.drainTimeoutMs);
-  if (!finished) {
-    log.warn({ held: t.loop.held }, 'drain time is up; handing the running units back');
-    t.loop.abortUnits();
-    const settled = await t.loop.waitUnits(timings.settleTimeoutMs ?? 5000);
-    if (!settled) log.warn({ held: t.loop.held }, 'some units did not settle; they return to the queue after their ack_wait');
-  }
-  await step(log, 'loop', () => Promise.race([t.loopDone, sleep(timings.loopTimeoutMs ?? 6000)]));
-  await step(log, 'engine', () => t.engine.stop());
+  await step(log, 'groups', () => t.groups.drain(timings));
   await step(log, 'heartbeat', () => t.poller.stop());
   await step(log, 'progress', () => t.progress.close());
   await step(log, 'coordinator', () => t.coordinator.close());
@@ -81,11 +60,9 @@ export async function drain(t: DrainTargets, timings: DrainTimings): Promise<voi
 }
 
 /** The forced stop of a second signal: hand units back and flush NATS quickly (the caller exits). */
-export async function forceStop(t: Pick<DrainTargets, 'loop' | 'nc' | 'logger'>): Promise<void> {
-  t.logger.warn({ held: t.loop.held }, 'second signal: forcing shutdown');
-  t.loop.requestStop();
-  t.loop.abortUnits();
-  await t.loop.waitUnits(1000);
+export async function forceStop(t: Pick<DrainTargets, 'groups' | 'nc' | 'logger'>): Promise<void> {
+  t.logger.warn({ held: t.groups.held }, 'second signal: forcing shutdown');
+  await t.groups.force();
   await Promise.race([t.nc.flush().catch(() => undefined), sleep(1000)]);
 }
 

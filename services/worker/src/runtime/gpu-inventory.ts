@@ -1,12 +1,11 @@
 /**
  * The node's GPUs: a simulated inventory from `--gpus CLASS:N` (e.g. `H100-80GB:8`), or the real one
  * from `nvidia-smi --query-gpu=index,name,memory.total,uuid --format=csv,noheader,nounits` mapped onto
- * the catalog's GPU classes (H100-80GB, A100-80GB, A100-40GB, L40S-48GB). The engine serves on the
- * largest group of identical GPUs; the coordinator is told about every GPU.
+ * the catalog's GPU classes (H100-80GB, A100-80GB, A100-40GB, L40S-48GB). The coordinator is told about
+ * every GPU and splits them into engine groups of one class each.
  */
 import { execFile } from 'node:child_process';
 import { GPU_CLASS_NAMES, getGpuClass, type GpuClass } from '@clue/tasks';
-import type { GpuInventory } from '../engine/launch-plan.js';
 import { WorkerConfigError } from './errors.js';
 
 /** One GPU as registered with the coordinator (the `clue.v1.Gpu` message). */
@@ -116,25 +115,6 @@ export function detectGpus(executable = 'nvidia-smi', timeoutMs = 15_000): Promi
       }
     });
   });
-}
-
-/**
- * The GPUs the engine serves on: the largest group of one class (ties: the class listed first in the
- * catalog, i.e. the larger memory). Real GPUs carry their device indices (→ CUDA_VISIBLE_DEVICES).
- */
-export function engineInventory(inv: NodeInventory): GpuInventory {
-  const groups = new Map<GpuClass, NodeGpu[]>();
-  for (const g of inv.gpus) groups.set(g.gpuClass, [...(groups.get(g.gpuClass) ?? []), g]);
-  let best: NodeGpu[] = [];
-  for (const cls of GPU_CLASS_NAMES) {
-    const group = groups.get(cls) ?? [];
-    if (group.length > best.length) best = group;
-  }
-  const first = best[0];
-  if (!first) throw new WorkerConfigError('--gpus', 'the node has no GPUs');
-  return inv.source === 'nvidia-smi'
-    ? { gpuClass: first.gpuClass, count: best.length, deviceIds: best.map((g) => g.index) }
-    : { gpuClass: first.gpuClass, count: best.length };
 }
 
 /** A one-line summary for logs, e.g. `8× H100-80GB (simulated)`. */

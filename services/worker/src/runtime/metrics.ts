@@ -1,6 +1,7 @@
 /**
  * The worker's Prometheus metrics (prom-client, one registry per worker, default label `worker`), and
- * an optional `/metrics` HTTP endpoint. Labels are ids only (model key, task id, outcome, state) —
+ * an optional `/metrics` HTTP endpoint. Labels are ids only (model key, task id, outcome, state, engine
+ * group id — at most one per GPU of the node) —
  * never prompt or output text.
  */
 import { createServer, type Server } from 'node:http';
@@ -25,7 +26,12 @@ export class WorkerMetrics {
   readonly engineLoads: Counter<'model' | 'outcome'>;
   readonly engineLoadSeconds: Histogram<'model'>;
   readonly engineRestarts: Counter<'model' | 'reason'>;
-  readonly engineState: Gauge<'state'>;
+  readonly engineState: Gauge<'group' | 'state'>;
+  readonly gpus: Gauge;
+  readonly gpusBusy: Gauge<'group'>;
+  readonly gpusInGroups: Gauge;
+  readonly groups: Gauge;
+  readonly gpuBusySeconds: Counter<'model'>;
   readonly engineOoms: Counter<'model'>;
   readonly engineHangKills: Counter<'model'>;
   readonly requestsInFlight: Gauge<'model'>;
@@ -45,8 +51,18 @@ export class WorkerMetrics {
       buckets: [5, 15, 30, 60, 120, 180, 300, 600, 1200],
       registers: r,
     });
-    this.unitsRunning = new Gauge({ name: 'clue_worker_units_running', help: 'Units held (pulled and not yet settled)', registers: r });
-    this.slots = new Gauge({ name: 'clue_worker_slots', help: 'Units this worker runs at once', registers: r });
+    this.unitsRunning = new Gauge({ name: 'clue_worker_units_running', help: 'Units held (pulled and not yet settled), all engine groups', registers: r });
+    this.slots = new Gauge({ name: 'clue_worker_slots', help: 'Units this worker runs at once: slots per group × its groups', registers: r });
+    this.gpus = new Gauge({ name: 'clue_worker_gpus', help: 'GPUs of the node', registers: r });
+    this.gpusBusy = new Gauge({ name: 'clue_worker_gpus_busy', help: 'GPUs of an engine group that is running a unit (label group: the group id)', labelNames: ['group'], registers: r });
+    this.gpusInGroups = new Gauge({ name: 'clue_worker_gpus_allocated', help: 'GPUs held by engine groups (loading, serving or releasing)', registers: r });
+    this.groups = new Gauge({ name: 'clue_worker_engine_groups', help: 'Engine groups on the node', registers: r });
+    this.gpuBusySeconds = new Counter({
+      name: 'clue_worker_gpu_busy_seconds_total',
+      help: 'GPU-seconds of completed and handed-back units (wall time x the group\'s GPUs / units sharing them)',
+      labelNames: ['model'],
+      registers: r,
+    });
     this.state = new Gauge({ name: 'clue_worker_state', help: 'Current worker state (1 for the current one)', labelNames: ['state'], registers: r });
     this.engineLoads = new Counter({ name: 'clue_worker_engine_loads_total', help: 'Model loads by outcome', labelNames: ['model', 'outcome'], registers: r });
     this.engineLoadSeconds = new Histogram({
@@ -57,7 +73,7 @@ export class WorkerMetrics {
       registers: r,
     });
     this.engineRestarts = new Counter({ name: 'clue_worker_engine_restarts_total', help: 'vLLM restarts after crashes or hangs', labelNames: ['model', 'reason'], registers: r });
-    this.engineState = new Gauge({ name: 'clue_worker_engine_state', help: 'Current vLLM engine state (1 for the current one)', labelNames: ['state'], registers: r });
+    this.engineState = new Gauge({ name: 'clue_worker_engine_state', help: 'Current state of each engine group\'s vLLM (1 for the current one)', labelNames: ['group', 'state'], registers: r });
     this.engineOoms = new Counter({ name: 'clue_worker_engine_ooms_total', help: 'vLLM start-ups or crashes caused by CUDA out of memory', labelNames: ['model'], registers: r });
     this.engineHangKills = new Counter({ name: 'clue_worker_engine_hang_kills_total', help: 'vLLM servers killed because they hung', labelNames: ['model'], registers: r });
     this.requestsInFlight = new Gauge({ name: 'clue_worker_requests_in_flight', help: 'Chat requests sent to vLLM and not yet answered', labelNames: ['model'], registers: r });
@@ -67,7 +83,6 @@ export class WorkerMetrics {
       labelNames: ['model', 'task'],
       registers: r,
     });
-    this.setEngineState('idle');
   }
 
   /** Marks `s` as the current state. */
@@ -75,9 +90,27 @@ export class WorkerMetrics {
     for (const name of WORKER_STATES) this.state.set({ state: name }, name === s ? 1 : 0);
   }
 
-  /** Marks `s` as the engine's current state. */
-  setEngineState(s: EngineState): void {
-    for (const name of ENGINE_STATES) this.engineState.set({ state: name }, name === s ? 1 : 0);
+  /** Marks `s` as the current state of the group's engine. */
+  setEngineState(group: string, s: EngineState): void {
+    for (const name of ENGINE_STATES) this.engineState.set({ group, state: name }, name === s ? 1 : 0);
+  }
+
+  /** The group's busy GPUs (its GPUs while it runs a unit, else 0). */
+  setGroupBusy(group: string, gpus: number): void {
+    this.gpusBusy.set({ group }, gpus);
+  }
+
+  /** The node's groups changed: their sizes in GPUs. */
+  setGroups(sizes: readonly number[], slotsPerGroup?: number): void {
+    this.groups.set(sizes.length);
+    this.gpusInGroups.set(sizes.reduce((a, b) => a + b, 0));
+    if (slotsPerGroup !== undefined) this.slots.set(sizes.length * slotsPerGroup);
+  }
+
+  /** A group is gone: its series go too. */
+  forgetGroup(group: string): void {
+    for (const name of ENGINE_STATES) this.engineState.remove({ group, state: name });
+    this.gpusBusy.remove({ group });
   }
 }
 

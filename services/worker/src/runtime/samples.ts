@@ -46,12 +46,12 @@ export interface SampleSetKey {
   readonly seed: number;
   /** The served max_model_len (LongHealth's task 2/3 budget). */
   readonly maxModelLen: number;
+  /** The served model's tokenizer (LongHealth; not part of the cache key: one model, one tokenizer). */
+  readonly tokenizer: () => Tokenizer;
 }
 
 /** Options of the builder. */
 export interface SampleBuilderOptions {
-  /** The served model's tokenizer (LongHealth). */
-  readonly tokenizer: () => Tokenizer;
   /** Sample lists kept. @default 8 */
   readonly cacheEntries?: number;
 }
@@ -67,7 +67,7 @@ export class SampleBuilder {
   private readonly o: SampleBuilderOptions;
   private readonly cache = new Map<string, Promise<readonly UnitSample[]>>();
 
-  constructor(options: SampleBuilderOptions) {
+  constructor(options: SampleBuilderOptions = {}) {
     this.o = options;
   }
 
@@ -116,7 +116,7 @@ export class SampleBuilder {
         return Object.freeze(samples.map((s): UnitSample => ({ index: s.index, messages: s.messages, reference: s.reference })));
       }
       const bench = loadLongHealth(decodeUtf8(key.dataset.bytes, file), file);
-      const prompts = await planLongHealth(bench, { tokenizer: this.o.tokenizer(), seed: key.seed, maxModelLen: key.maxModelLen });
+      const prompts = await planLongHealth(bench, { tokenizer: key.tokenizer(), seed: key.seed, maxModelLen: key.maxModelLen });
       return Object.freeze(
         prompts.map((p, index): UnitSample => ({ index, messages: p.messages, reference: p.goldFound ? p.reference : '', subtask: p.task })),
       );

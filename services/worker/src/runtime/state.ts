@@ -1,26 +1,23 @@
 /**
- * The worker's state machine. Every transition is logged with the worker id and the model.
+ * The worker's state machine (the node as a whole; each engine group has its own, `group-state.ts`).
+ * Every transition is logged with the worker id.
  *
- *   starting ──▶ registering ──▶ idle ──▶ loading(model) ──▶ running ──▶ draining ──▶ stopped
- *                                 ▲  ◀──── load failed ───┘     │ ▲
- *                                 │                             │ │ model switch: running units finish,
- *                                 └── no assignment ────────────┘ │ then loading(new model)
- *                                                   loading ◀─────┘
+ *   starting ──▶ registering ──▶ idle ◀──▶ running ──▶ draining ──▶ stopped
  *
- * - `starting`: connect NATS, open the buckets, find the GPUs, create the engine.
+ * - `starting`: find the GPUs, connect NATS, open the buckets.
  * - `registering`: `Register` with the coordinator (retried until it answers).
- * - `idle`: no model assigned (or the last load failed); `GetAssignment` is polled.
- * - `loading(model)`: the engine (re)starts vLLM for the assigned model; no units are pulled.
- * - `running`: units of the model are pulled, one per free slot.
+ * - `idle`: no engine group serves (none assigned, or all still loading/releasing); `GetAssignment`
+ *   is polled.
+ * - `running`: at least one engine group serves its model and pulls its units.
  * - `draining` (SIGTERM): no more pulls; running units get `--drain-seconds` to finish, then are
- *   handed back; the engine is stopped; NATS is closed.
+ *   handed back; every engine is stopped; NATS is closed.
  * - `stopped`: drained and closed (exit 0). `failed`: an unrecoverable error (exit 1).
  * Any state can go to `draining` or `failed`; `stopped` and `failed` are final.
  */
 import type { Logger } from '@clue/common';
 
 /** Every state, in lifecycle order. */
-export const WORKER_STATES = ['starting', 'registering', 'idle', 'loading', 'running', 'draining', 'stopped', 'failed'] as const;
+export const WORKER_STATES = ['starting', 'registering', 'idle', 'running', 'draining', 'stopped', 'failed'] as const;
 
 /** A worker state. */
 export type WorkerState = (typeof WORKER_STATES)[number];
@@ -28,9 +25,8 @@ export type WorkerState = (typeof WORKER_STATES)[number];
 const ALLOWED: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
   starting: ['registering', 'draining', 'failed'],
   registering: ['idle', 'draining', 'failed'],
-  idle: ['loading', 'draining', 'failed'],
-  loading: ['running', 'idle', 'loading', 'draining', 'failed'],
-  running: ['idle', 'loading', 'draining', 'failed'],
+  idle: ['running', 'draining', 'failed'],
+  running: ['idle', 'draining', 'failed'],
   draining: ['stopped', 'failed'],
   stopped: [],
   failed: [],
@@ -62,7 +58,7 @@ export class WorkerStateMachine {
     return this.current;
   }
 
-  /** The model of `loading`/`running` (and the last one served otherwise), or null. */
+  /** The models the node's groups serve (comma-separated), or null. */
   get model(): string | null {
     return this.currentModel;
   }

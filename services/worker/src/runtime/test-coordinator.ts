@@ -1,6 +1,7 @@
 /**
  * A small stand-in for the coordinator's WorkerApi, for the worker's tests: real gRPC (grpc-js with the
- * clue.v1 contracts), real JetStream state. Register answers a heartbeat; GetAssignment a fixed model;
+ * clue.v1 contracts), real JetStream state. Register answers a heartbeat; GetAssignment a fixed layout
+ * of engine groups (`serve(model)`: one group on the first GPUs; or `layout` set directly);
  * CompleteUnit checks the results object and its sha256, then sets the UnitRecord DONE with
  * compare-and-set; FailUnit{deterministic} publishes the dead letter and marks the unit failed. Not
  * part of the runtime API.
@@ -15,7 +16,7 @@ import { sha256Hex } from './datasets.js';
 /** Calls the fake saw. */
 export interface FakeCalls {
   registers: Array<{ workerId: string; gpus: unknown[]; engine: string }>;
-  assignments: Array<{ workerId: string; loadedModel: string; freeSlots: number }>;
+  assignments: Array<{ workerId: string; groups: ReportedGroup[] }>;
   progress: Array<{ workerId: string; unitId: string; samplesDone: number; samplesTotal: number; generatedTokens: number }>;
   completions: Array<{ workerId: string; unitId: string; accepted: boolean; samples: number; gpuSeconds: number }>;
   failures: Array<{ workerId: string; unitId: string; kind: string; reason: string }>;
@@ -23,11 +24,36 @@ export interface FakeCalls {
 
 type Cb<T> = (err: Partial<grpc.ServiceError> | null, res?: T) => void;
 
+/** A group as the worker reports it (proto EngineGroupStatus). */
+export interface ReportedGroup {
+  id: string;
+  gpuIndices: number[];
+  model: string;
+  state: string;
+  unitsRunning: number;
+  freeSlots: number;
+  tensorParallelSize: number;
+  loadSeconds: number;
+  failureCode: string;
+  failureReason: string;
+}
+
+/** A group of the answer (proto GroupAssignment). */
+export interface FakeGroup {
+  id: string;
+  gpuIndices: number[];
+  model: string;
+  hfId?: string;
+  tensorParallelSize: number;
+  maxModelLen: number;
+}
+
 /** The fake coordinator. */
 export class FakeCoordinator {
   readonly calls: FakeCalls = { registers: [], assignments: [], progress: [], completions: [], failures: [] };
-  /** What GetAssignment answers. */
-  assignment = { model: '', hfId: '', tensorParallelSize: 0, maxModelLen: 0, pollAfterSeconds: 1 };
+  /** What GetAssignment answers: the node's groups. */
+  layout: FakeGroup[] = [];
+  pollAfterSeconds = 1;
   heartbeatSeconds = 1;
   /** Registered workers; GetAssignment from anyone else fails with FAILED_PRECONDITION (as the real one). */
   readonly registered = new Set<string>();
@@ -40,6 +66,18 @@ export class FakeCoordinator {
     private readonly js: JetStreamClient,
   ) {}
 
+  /** One group serving `model` on GPUs 0..tp-1 ('' = nothing to serve). */
+  serve(model: string, maxModelLen = 8192, tp = 1): void {
+    const gpuIndices = Array.from({ length: tp }, (_, i) => i);
+    this.layout = model === '' ? [] : [{ id: `g${gpuIndices.join('-')}.${model}`, gpuIndices, model, tensorParallelSize: tp, maxModelLen }];
+  }
+
+  /** The groups of the worker's last report. */
+  lastGroups(workerId?: string): ReportedGroup[] {
+    const all = this.calls.assignments.filter((a) => workerId === undefined || a.workerId === workerId);
+    return all[all.length - 1]?.groups ?? [];
+  }
+
   /** Listens on 127.0.0.1 (a random port). */
   async start(): Promise<string> {
     const { WorkerApi } = loadClueProto();
@@ -50,13 +88,13 @@ export class FakeCoordinator {
         this.registered.add(call.request.workerId);
         cb(null, { heartbeatSeconds: this.heartbeatSeconds });
       },
-      GetAssignment: (call: grpc.ServerUnaryCall<{ workerId: string; loadedModel: string; freeSlots: number }, unknown>, cb: Cb<unknown>) => {
+      GetAssignment: (call: grpc.ServerUnaryCall<{ workerId: string; groups: ReportedGroup[] }, unknown>, cb: Cb<unknown>) => {
         this.calls.assignments.push(call.request);
         if (!this.registered.has(call.request.workerId)) {
           cb({ code: grpc.status.FAILED_PRECONDITION, details: `worker ${call.request.workerId} is not registered` });
           return;
         }
-        cb(null, this.assignment);
+        cb(null, { groups: this.layout, pollAfterSeconds: this.pollAfterSeconds });
       },
       ReportProgress: (call: grpc.ServerReadableStream<FakeCalls['progress'][number], unknown>, cb: Cb<unknown>) => {
         call.on('data', (r: FakeCalls['progress'][number]) => this.calls.progress.push(r));

@@ -41,6 +41,7 @@ import { sha256Hex } from './datasets.js';
 import { decodeResults } from './results-writer.js';
 import { FakeCoordinator } from './test-coordinator.js';
 import { createWorker, type Worker, type WorkerOutcome } from './worker.js';
+import type { VllmEngine } from '../engine/engine.js';
 
 /** The model the tests serve (8B, fits one simulated H100). */
 export const TEST_MODEL = 'llama-3-8b-instruct';
@@ -137,7 +138,7 @@ export async function startTestCluster(o: TestClusterOptions = {}): Promise<Test
   }
   const coordinator = new FakeCoordinator(units, results, js);
   const address = await coordinator.start();
-  coordinator.assignment = { model, hfId: '', tensorParallelSize: 0, maxModelLen: o.maxModelLen ?? 8192, pollAfterSeconds: 1 };
+  coordinator.serve(model, o.maxModelLen ?? 8192);
 
   const baseFlags = (flags: string[]): string[] => [
     '--nats', nats.url,
@@ -230,6 +231,11 @@ export async function startTestCluster(o: TestClusterOptions = {}): Promise<Test
     },
   };
   return cluster;
+}
+
+/** The engine of the worker's only (first) group, or null while it has none. */
+export function soleEngine(worker: Worker): VllmEngine | null {
+  return worker.groups?.list[0]?.engine ?? null;
 }
 
 /** Resolves after `ms` without keeping the process alive. */

@@ -37,9 +37,8 @@ import { adaptMessages, maxTokensFor, promptSha256, samplingProblem, scoreOutput
 import type { SampleBuilder, UnitSample } from './samples.js';
 import { parseUnitMessage } from './unit-message.js';
 
-/** What the runner needs (shared by all units of a worker). */
+/** What the runner needs (shared by all units and engine groups of a worker). */
 export interface UnitRunnerDeps {
-  readonly engine: VllmEngine;
   readonly datasets: DatasetStore;
   readonly samples: SampleBuilder;
   /** KV `clue_units`. */
@@ -56,14 +55,19 @@ export interface UnitRunnerDeps {
 
 /** Per-unit settings. */
 export interface UnitRunOptions {
+  /** The engine of the group that runs the unit. */
+  readonly engine: VllmEngine;
+  /** The group's GPU class and size (sent with the completion, the coordinator learns throughput from them). */
+  readonly gpuClass: string;
+  readonly tensorParallelSize: number;
+  /** Starts the unit's GPU-time meter; the returned function stops it and gives the GPU-seconds. */
+  readonly meter: () => () => number;
   /** `working()` interval (≤ a third of the consumer's ack_wait). */
   readonly workingIntervalMs: number;
   /** In-flight requests for this unit. */
   readonly concurrency: number;
   /** The served max_model_len (LongHealth's budget). */
   readonly maxModelLen: number;
-  /** GPUs the engine uses (for gpu_seconds). */
-  readonly gpus: number;
   /** Fires when the worker drains: the unit is handed back. */
   readonly signal: AbortSignal;
 }
@@ -109,8 +113,9 @@ export class UnitRunner {
       if (live.active) this.report(live, false);
     }, Math.max(100, opts.workingIntervalMs));
     const started = performance.now();
+    const meter = opts.meter();
     try {
-      const settled = await this.settle(msg, unit, opts, started, live);
+      const settled = await this.settle(msg, unit, opts, meter, live);
       this.d.metrics?.units.inc({ model: unit.model, task: unit.task, outcome: settled });
       if (settled === 'completed') this.d.metrics?.unitSeconds.observe({ model: unit.model, task: unit.task }, (performance.now() - started) / 1000);
       return settled;
@@ -125,7 +130,7 @@ export class UnitRunner {
     this.d.progress.report({ unitId, samplesDone, samplesTotal, promptTokens, generatedTokens }, final);
   }
 
-  private async settle(msg: JsMsg, unit: UnitMessage, opts: UnitRunOptions, started: number, live: LiveProgress): Promise<Settlement> {
+  private async settle(msg: JsMsg, unit: UnitMessage, opts: UnitRunOptions, meter: () => number, live: LiveProgress): Promise<Settlement> {
     try {
       const skip = await this.skipReason(unit);
       if (skip !== null) return await this.d.completion.skip(msg, unit, skip);
@@ -134,8 +139,12 @@ export class UnitRunner {
       this.report(live, true);
       const records = await this.execute(unit, opts, live);
       if (opts.signal.aborted) throw new HandBack();
-      const gpuSeconds = ((performance.now() - started) / 1000) * opts.gpus;
-      return await this.d.completion.complete(msg, unit, records, { gpuSeconds: Math.round(gpuSeconds * 1000) / 1000 });
+      const gpuSeconds = meter();
+      return await this.d.completion.complete(msg, unit, records, {
+        gpuSeconds: Math.round(gpuSeconds * 1000) / 1000,
+        gpuClass: opts.gpuClass,
+        tensorParallelSize: opts.tensorParallelSize,
+      });
     } catch (e) {
       if (e instanceof HandBack || (opts.signal.aborted && !(e instanceof UnitFailure && e.kind === 'deterministic'))) {
         return this.d.completion.handBack(msg, unit, 'worker draining');
@@ -163,7 +172,7 @@ export class UnitRunner {
   }
 
   private async execute(unit: UnitMessage, opts: UnitRunOptions, live: LiveProgress): Promise<SampleRecord[]> {
-    const model = this.modelFor(unit);
+    const model = this.modelFor(unit, opts.engine);
     const problem = samplingProblem(unit.sampling);
     if (problem !== null) throw deterministic(problem);
     const icd10 = this.d.icd10();
@@ -171,7 +180,7 @@ export class UnitRunner {
       throw infrastructure('this worker has no ICD-10 table (--icd10-table) to score MeDiSumCode');
     }
     const dataset = await this.d.datasets.get(unit.dataset);
-    const key = { dataset, task: unit.task, model: model.key, seed: unit.sampling.seed, maxModelLen: opts.maxModelLen };
+    const key = { dataset, task: unit.task, model: model.key, seed: unit.sampling.seed, maxModelLen: opts.maxModelLen, tokenizer: () => opts.engine.tokenizer() };
     const samples = await this.d.samples.slice(key, unit.start, unit.end);
     if (opts.signal.aborted) throw new HandBack();
     const maxTokens = maxTokensFor(unit.task, unit.sampling);
@@ -185,14 +194,14 @@ export class UnitRunner {
     return this.generate(unit, samples, requests, icd10, opts, live);
   }
 
-  private modelFor(unit: UnitMessage): ModelSpec {
+  private modelFor(unit: UnitMessage, engine: VllmEngine): ModelSpec {
     let model: ModelSpec;
     try {
       model = getModel(unit.model);
     } catch (e) {
       throw deterministic(e instanceof ClueError ? e.message : `unknown model '${unit.model}'`, e);
     }
-    const served = this.d.engine.info().model?.key;
+    const served = engine.info().model?.key;
     if (served !== model.key) throw infrastructure(`the engine serves ${served ?? 'no model'}, the unit needs ${model.key}`);
     return model;
   }
@@ -212,7 +221,7 @@ export class UnitRunner {
     let rejected = 0;
     let firstRejection: EngineError | null = null;
     try {
-      for await (const o of mapPool(requests, (req, _i, sig) => this.chat(unit, req, sig), { signal, concurrency: opts.concurrency })) {
+      for await (const o of mapPool(requests, (req, _i, sig) => this.chat(opts.engine, unit, req, sig), { signal, concurrency: opts.concurrency })) {
         const sample = samples[o.index]!;
         const sha = promptSha256(requests[o.index]!.messages);
         if (o.ok) {
@@ -256,18 +265,18 @@ export class UnitRunner {
    * such a request is re-sent with max_tokens = max_model_len − prompt tokens. A prompt that alone
    * exceeds the context stays rejected.
    */
-  private async chat(unit: UnitMessage, req: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
+  private async chat(engine: VllmEngine, unit: UnitMessage, req: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
     const inFlight = this.d.metrics?.requestsInFlight;
     inFlight?.inc({ model: unit.model });
     try {
-      return await this.d.engine.chat(req, { signal });
+      return await engine.chat(req, { signal });
     } catch (e) {
       if (!isEngineError(e, 'REQUEST_REJECTED') || e.details.contextOverflow !== true) throw e;
-      const { count, maxModelLen } = await this.d.engine.tokenize({ messages: req.messages }, false, { signal });
+      const { count, maxModelLen } = await engine.tokenize({ messages: req.messages }, false, { signal });
       const room = maxModelLen - count;
       if (room <= 0 || room >= req.maxTokens) throw e;
       this.d.metrics?.requestRetries.inc({ model: unit.model, task: unit.task });
-      return await this.d.engine.chat({ ...req, maxTokens: room }, { signal });
+      return await engine.chat({ ...req, maxTokens: room }, { signal });
     } finally {
       inFlight?.dec({ model: unit.model });
     }

@@ -15,7 +15,7 @@ import {
 } from '@clue/tasks';
 import { SimTokenizer, findModel, tokenizerSpecFor } from '@clue/vllm-sim';
 import { promptSha256 } from './sample-scoring.js';
-import { TEST_MODEL, startTestCluster, waitFor } from './test-support.js';
+import { TEST_MODEL, startTestCluster, waitFor, soleEngine } from './test-support.js';
 
 /** The simulator's tokenizer for the test model, as `/tokenize` (BOS added) and `/detokenize` see it. */
 function simTokenizer(): Tokenizer {
@@ -56,13 +56,13 @@ test('units run end to end: one SampleRecord per sample, metrics = @clue/tasks s
   assert.ok(accepted.every((x) => x.workerId === 'w-test' && x.gpuSeconds > 0));
   await waitFor('a final progress report', () => c.coordinator.calls.progress.some((p) => p.unitId === u1.unitId && p.samplesDone === 7 && p.samplesTotal === 7), 5000);
   assert.equal(c.coordinator.calls.registers[0]?.engine, 'vllm-sim');
-  assert.ok(c.coordinator.calls.assignments.some((a) => a.loadedModel === TEST_MODEL));
+  assert.ok(c.coordinator.calls.assignments.some((a) => a.groups.some((g) => g.model === TEST_MODEL && g.state === 'serving' && g.loadSeconds > 0)), 'heartbeats report the serving group and its load time');
 
-  const enginePid = worker.engine?.info().pid;
+  const enginePid = soleEngine(worker)?.info().pid;
   worker.drain();
   assert.equal(await run, 'stopped');
   assert.equal(worker.state.state, 'stopped');
-  assert.equal(worker.engine?.state, 'stopped');
+  assert.equal(soleEngine(worker)?.state, 'stopped');
   assert.ok(enginePid);
   const log = lines.join('\n');
   for (const s of samples.slice(0, 3)) assert.ok(!log.includes(s.messages.at(-1)!.content.slice(0, 40)), 'no prompt text in the logs');
@@ -70,7 +70,7 @@ test('units run end to end: one SampleRecord per sample, metrics = @clue/tasks s
   const states = lines.map((l) => JSON.parse(l) as { msg?: string; to?: string; workerId?: string }).filter((l) => l.msg === 'worker state');
   assert.deepEqual(
     states.map((s) => s.to),
-    ['registering', 'idle', 'loading', 'running', 'draining', 'stopped'],
+    ['registering', 'idle', 'running', 'draining', 'stopped'],
   );
   assert.ok(states.every((s) => s.workerId === 'w-test'));
 });
@@ -142,7 +142,7 @@ test('context limits as in CLUE: a prompt longer than the context is recorded an
   const { worker, run } = c.startWorker(['--engine-env', 'VLLM_SIM_TIME_SCALE=1000']);
   const u = await c.publishUnit({ task: 'medisumqa', shard: 0, start: 0, end: 12 });
   await waitFor('the unit DONE', async () => (await c.unitRecord(u.unitId))?.state === 'done');
-  assert.equal(worker.engine?.info().maxModelLen, 2560, "the assignment's max_model_len is served");
+  assert.equal(soleEngine(worker)?.info().maxModelLen, 2560, "the assignment's max_model_len is served");
   const { samples } = buildTaskPrompts(getShortTask('medisumqa'), c.datasets.medisumqa.bytes, 'MeDiSumQA.json');
   const recs = (await c.readResults(u.unitId))!;
   assert.equal(recs.length, 12);

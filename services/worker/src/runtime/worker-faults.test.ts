@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UNITS_STREAM, unitSubject, type UnitMessage } from '@clue/common';
-import { delay, faultOnceExecutable, startTestCluster, waitFor } from './test-support.js';
+import { delay, faultOnceExecutable, startTestCluster, waitFor, soleEngine } from './test-support.js';
 
 test('slots bound the units held: never more un-acked messages than --slots, and the bound is reached', async (t) => {
   const c = await startTestCluster({ samples: 12 });
@@ -21,7 +21,7 @@ test('slots bound the units held: never more un-acked messages than --slots, and
   polling = false;
   await poller;
   assert.ok(maxAckPending <= 2, `at most 2 un-acked messages (saw ${maxAckPending})`);
-  assert.equal(worker.loop?.peakHeld, 2, 'two units ran at once');
+  assert.equal(worker.groups?.list[0]?.peakHeld, 2, 'two units ran at once in the group');
   worker.drain();
   assert.equal(await run, 'stopped');
 });
@@ -36,7 +36,7 @@ test('engine crash mid-unit (vLLM killed): the unit fails as infrastructure, is 
   const u = await c.publishUnit({ task: 'problemsummary', shard: 0, start: 0, end: 12 });
   await waitFor('the unit to start', () => c.coordinator.calls.progress.some((p) => p.unitId === u.unitId));
   await delay(500); // its requests are sent and never answered
-  const pid = worker.engine?.info().pid;
+  const pid = soleEngine(worker)?.info().pid;
   assert.ok(pid);
   process.kill(pid, 'SIGKILL');
   await waitFor('FailUnit{infrastructure}', () => c.coordinator.calls.failures.find((f) => f.unitId === u.unitId));
@@ -45,8 +45,8 @@ test('engine crash mid-unit (vLLM killed): the unit fails as infrastructure, is 
   assert.match(f.reason, /CRASHED/);
   await waitFor('the unit DONE after the restart', async () => (await c.unitRecord(u.unitId))?.state === 'done', 20_000);
   assert.equal((await c.readResults(u.unitId))?.length, 12);
-  assert.ok((worker.engine?.info().restarts ?? 0) >= 1, 'the engine was restarted');
-  assert.notEqual(worker.engine?.info().pid, pid);
+  assert.ok((soleEngine(worker)?.info().restarts ?? 0) >= 1, 'the engine was restarted');
+  assert.notEqual(soleEngine(worker)?.info().pid, pid);
   assert.equal(await c.deadLetters(), 0, 'no attempt spent on a dead letter');
   worker.drain();
   assert.equal(await run, 'stopped');
@@ -62,7 +62,7 @@ test('a hung vLLM is detected by the hang watch, restarted, and the unit re-queu
   assert.match(c.coordinator.calls.failures[0]!.reason, /HUNG/);
   await waitFor('the unit DONE after the restart', async () => (await c.unitRecord(u.unitId))?.state === 'done', 15_000);
   assert.equal((await c.readResults(u.unitId))?.length, 10);
-  assert.ok((worker.engine?.info().restarts ?? 0) >= 1);
+  assert.ok((soleEngine(worker)?.info().restarts ?? 0) >= 1);
   worker.drain();
   assert.equal(await run, 'stopped');
 });

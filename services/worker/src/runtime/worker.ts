@@ -1,7 +1,8 @@
 /**
  * One worker process's object graph and lifecycle: `createWorker(config)` builds nothing yet;
- * `run()` finds the GPUs, connects NATS, opens the buckets, creates the engine, registers with the
- * coordinator, starts the heartbeat and the pull loop, and resolves when the worker has stopped
+ * `run()` finds the GPUs, connects NATS, opens the buckets, registers with the coordinator, starts
+ * the heartbeat, and keeps the node's engine groups in line with the coordinator's layout (one vLLM
+ * server per group, on the group's GPUs only), and resolves when the worker has stopped
  * (`drain()` was called; → 'stopped') or failed for good (the NATS connection closed; → 'failed').
  * `drain()` and `force()` may be called in any state, also while starting.
  */
@@ -13,6 +14,9 @@ import { getModel, loadIcd10Table, type Icd10Table } from '@clue/tasks';
 import type { Logger } from '@clue/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { VllmEngine } from '../engine/engine.js';
+import type { GroupSpec } from './engine-group.js';
+import { EngineGroups } from './engine-groups.js';
+import { mergeExpositions } from './vllm-metrics.js';
 import type { WorkerConfig } from '../config.js';
 import { AssignmentPoller } from './assignment-poller.js';
 import { Completion } from './completion.js';
@@ -20,7 +24,7 @@ import { CoordinatorClient } from './coordinator-client.js';
 import { DatasetStore } from './datasets.js';
 import { drain, forceStop } from './drain.js';
 import { WorkerConfigError, errorLine } from './errors.js';
-import { describeInventory, detectGpus, engineInventory, type NodeInventory } from './gpu-inventory.js';
+import { describeInventory, detectGpus, type NodeInventory } from './gpu-inventory.js';
 import { WorkerMetrics, serveMetrics } from './metrics.js';
 import { connectNats, openStores } from './nats-stores.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -28,7 +32,6 @@ import { ResultsWriter } from './results-writer.js';
 import { SampleBuilder } from './samples.js';
 import { WorkerStateMachine } from './state.js';
 import { UnitRunner } from './unit-runner.js';
-import { WorkerLoop } from './worker-loop.js';
 
 /** Options besides the configuration. */
 export interface WorkerOptions {
@@ -43,12 +46,10 @@ export type WorkerOutcome = 'stopped' | 'failed';
 /** The running pieces, once started. */
 interface Parts {
   nc: NatsConnection;
-  engine: VllmEngine;
   coordinator: CoordinatorClient;
   progress: ProgressReporter;
   poller: AssignmentPoller;
-  loop: WorkerLoop;
-  loopDone: Promise<void>;
+  groups: EngineGroups;
 }
 
 /** `vllm-sim` when the executable is the simulator, else `vllm` (what Register reports). */
@@ -75,17 +76,12 @@ export class Worker {
     this.state = new WorkerStateMachine(config.workerId, options.logger);
     this.state.onTransition((t) => this.metrics.setState(t.to));
     this.metrics.setState('starting');
-    this.metrics.slots.set(config.slots);
+    this.metrics.slots.set(0);
   }
 
-  /** The engine (null before it is created). */
-  get engine(): VllmEngine | null {
-    return this.parts.engine ?? null;
-  }
-
-  /** The pull loop (null before it is created). */
-  get loop(): WorkerLoop | null {
-    return this.parts.loop ?? null;
+  /** The node's engine groups (null before registration). */
+  get groups(): EngineGroups | null {
+    return this.parts.groups ?? null;
   }
 
   /** The node's GPUs (null before detection). */
@@ -101,8 +97,8 @@ export class Worker {
   /** Forced stop: hands units back and flushes NATS; the caller should exit the process. */
   async force(): Promise<void> {
     this.stopCtl.abort();
-    const { loop, nc } = this.parts;
-    if (loop && nc) await forceStop({ loop, nc, logger: this.log });
+    const { groups, nc } = this.parts;
+    if (groups && nc) await forceStop({ groups, nc, logger: this.log });
   }
 
   /**
@@ -124,13 +120,18 @@ export class Worker {
     return this.failure ? 'failed' : 'stopped';
   }
 
-  /** The local vLLM server's /metrics text, or null when no engine is serving. */
+  /** The local vLLM servers' /metrics texts in one (labelled by group), or null when none is serving. */
   private async vllmMetricsText(): Promise<string | null> {
-    const info = this.parts.engine?.info();
-    if (!info || info.state !== 'ready' || info.port === null) return null;
-    const res = await fetch(`http://127.0.0.1:${info.port}/metrics`, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`vLLM /metrics answered ${res.status}`);
-    return res.text();
+    const serving = (this.parts.groups?.list ?? []).map((g) => ({ group: g.spec.id, info: g.engine.info() })).filter((x) => x.info.state === 'ready' && x.info.port !== null);
+    if (serving.length === 0) return null;
+    const parts = await Promise.all(
+      serving.map(async (x) => {
+        const res = await fetch(`http://127.0.0.1:${x.info.port}/metrics`, { signal: AbortSignal.timeout(5000) });
+        if (!res.ok) throw new Error(`vLLM /metrics of group ${x.group} answered ${res.status}`);
+        return { group: x.group, text: await res.text() };
+      }),
+    );
+    return mergeExpositions(parts);
   }
 
   private async startParts(stop: AbortSignal): Promise<void> {
@@ -152,17 +153,14 @@ export class Worker {
       this.drain();
     });
     const stores = await openStores(nc, this.log, stop);
-    const engine = this.createEngine(this.inventory);
-    this.parts.engine = engine;
     const coordinator = new CoordinatorClient(c.coordinator, c.workerId, { logger: this.log });
     this.parts.coordinator = coordinator;
     const progress = new ProgressReporter(coordinator.client, c.workerId, { logger: this.log });
     this.parts.progress = progress;
     const completion = new Completion({ coordinator, writer: new ResultsWriter(stores.results), logger: this.log, nakDelayMs: c.retryDelayMs });
     const runner = new UnitRunner({
-      engine,
       datasets: new DatasetStore(stores.datasets, { cacheDir: c.cacheDir, logger: this.log }),
-      samples: new SampleBuilder({ tokenizer: () => engine.tokenizer() }),
+      samples: new SampleBuilder(),
       units: stores.units,
       runs: stores.runs,
       completion,
@@ -173,57 +171,72 @@ export class Worker {
     });
 
     this.state.to('registering');
-    const registration = { node: c.node || hostname(), gpus: this.inventory.gpus, engine: engineKind(c.engineExecutable) };
+    const inventory = this.inventory;
+    const registration = { node: c.node || hostname(), gpus: inventory.gpus, engine: engineKind(c.engineExecutable) };
     const reg = await coordinator.register(registration, { retryForMs: Infinity, signal: stop });
     const intervalMs = reg.heartbeatSeconds > 0 ? reg.heartbeatSeconds * 1000 : 10_000;
     this.log.info({ heartbeatSeconds: intervalMs / 1000 }, 'registered');
-    let loop: WorkerLoop | null = null;
+    let groups: EngineGroups | null = null;
     const poller = new AssignmentPoller({
       coordinator,
       intervalMs,
-      loadedModel: () => {
-        const info = engine.info();
-        return info.state === 'ready' || info.state === 'starting' || info.state === 'crashed' ? (info.model?.key ?? '') : '';
-      },
-      freeSlots: () => loop?.freeSlots ?? c.slots,
+      groups: () => groups?.statuses() ?? [],
+      onAssignment: (a) => groups?.apply(a.groups),
       reregister: async (signal) => {
         await coordinator.register(registration, { retryForMs: intervalMs, signal });
       },
       logger: this.log,
     });
     this.parts.poller = poller;
-    loop = new WorkerLoop(
-      { js: stores.js, engine, poller, runner, completion, state: this.state, logger: this.log, metrics: this.metrics },
-      {
+    groups = new EngineGroups({
+      inventory,
+      js: stores.js,
+      runner,
+      completion,
+      logger: this.log,
+      metrics: this.metrics,
+      slotsPerGroup: c.slots,
+      createEngine: (spec) => this.createEngine(inventory, spec),
+      settingsFor: (spec) => ({
         slots: c.slots,
         workingIntervalMs: c.workingIntervalMs,
         pullExpiresMs: c.pullExpiresMs,
-        chatTemplateFor: (model) => chatTemplateFile(c.chatTemplateDir, model),
         launch: {
           ...(c.gpuMemoryUtilization !== null ? { gpuMemoryUtilization: c.gpuMemoryUtilization } : {}),
           ...(c.maxNumSeqs !== null ? { maxNumSeqs: c.maxNumSeqs } : {}),
+          ...(chatTemplateFile(c.chatTemplateDir, spec.model) !== null ? { chatTemplateFile: chatTemplateFile(c.chatTemplateDir, spec.model)! } : {}),
+          ...(spec.maxModelLen > 0 ? { maxModelLen: spec.maxModelLen } : {}),
+          tensorParallelSize: spec.tensorParallelSize,
         },
+      }),
+      onChange: () => {
+        this.updateState();
+        poller.pollSoon();
       },
-    );
-    this.parts.loop = loop;
+    });
+    this.parts.groups = groups;
+    this.metrics.gpus.set(inventory.gpus.length);
     this.state.to('idle', null, 'registered');
     poller.start();
-    this.parts.loopDone = loop.run().catch((e: unknown) => {
-      this.failure = e instanceof Error ? e : new Error(String(e));
-      this.log.error({ error: errorLine(e) }, 'worker loop failed');
-      this.drain();
-    });
   }
 
-  private createEngine(inv: NodeInventory): VllmEngine {
+  /** `running` while some group serves, else `idle`; the model list follows the serving groups. */
+  private updateState(): void {
+    if (this.state.final || this.state.state === 'draining') return;
+    const serving = [...new Set((this.parts.groups?.list ?? []).filter((g) => g.state.state === 'serving').map((g) => g.spec.model))];
+    this.state.tryTo(serving.length > 0 ? 'running' : 'idle', serving.length > 0 ? serving.join(',') : null);
+  }
+
+  /** The driver of one group: its inventory is the group's GPUs only (→ CUDA_VISIBLE_DEVICES). */
+  private createEngine(inv: NodeInventory, spec: GroupSpec): VllmEngine {
     const c = this.config;
     const env: Record<string, string> = { ...c.engineEnv };
-    const gpu = engineInventory(inv);
-    if (inv.source === 'simulated' && env['VLLM_SIM_GPU'] === undefined) env['VLLM_SIM_GPU'] = gpu.gpuClass;
+    const gpuClass = spec.gpus[0]!.gpuClass;
+    if (inv.source === 'simulated' && env['VLLM_SIM_GPU'] === undefined) env['VLLM_SIM_GPU'] = gpuClass;
     const engine = new VllmEngine({
-      inventory: gpu,
+      inventory: { gpuClass, count: spec.gpus.length, deviceIds: spec.gpus.map((g) => g.index) },
       launch: { executable: c.engineExecutable, env },
-      logger: this.log.child({ component: 'engine' }),
+      logger: this.log.child({ component: 'engine', group: spec.id }),
       hangTimeoutMs: c.hangTimeoutMs,
       stopGraceMs: c.engineStopGraceMs,
       startupTimeoutMs: c.engineStartupTimeoutMs,
@@ -238,18 +251,16 @@ export class Worker {
         this.metrics.engineOoms.inc({ model: e.model });
       }
     });
-    engine.on('state', (c) => this.metrics.setEngineState(c.to));
+    engine.on('state', (ch) => this.metrics.setEngineState(spec.id, ch.to));
     return engine;
   }
 
   private async shutdown(): Promise<void> {
     const p = this.parts;
-    if (p.loop && p.engine && p.poller && p.progress && p.coordinator && p.nc && p.loopDone) {
+    if (p.groups && p.poller && p.progress && p.coordinator && p.nc) {
       await drain(
         {
-          loop: p.loop,
-          loopDone: p.loopDone,
-          engine: p.engine,
+          groups: p.groups,
           poller: p.poller,
           progress: p.progress,
           coordinator: p.coordinator,
@@ -263,7 +274,6 @@ export class Worker {
     } else {
       // Stopped while starting: close what exists.
       this.state.tryTo('draining', null, 'stopped while starting');
-      await p.engine?.stop().catch(() => undefined);
       await p.poller?.stop();
       p.progress?.close();
       p.coordinator?.close();
