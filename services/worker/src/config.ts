@@ -82,7 +82,7 @@ const FLAGS: Readonly<Record<string, Spec>> = {
   gpus: { type: 'string', describe: 'simulated GPUs CLASS:COUNT, e.g. H100-80GB:8 [default: detect with nvidia-smi]' },
   'engine-executable': { type: 'string', describe: 'vLLM executable, or the vllm-sim main.js [default: vllm]' },
   'engine-env': { type: 'string', array: true, describe: 'KEY=VALUE for the engine process (repeatable; CLUE_ENGINE_ENV: comma-separated)' },
-  slots: { type: 'number', describe: 'units run at once [default: 1]' },
+  slots: { type: 'number', describe: 'units one engine group runs at once [default: 1]' },
   'icd10-table': { type: 'string', describe: "ICD-10 table for MeDiSumCode's VALID CODES" },
   'hang-seconds': { type: 'number', describe: 'no engine progress for this long with requests in flight = hung [default: 180]' },
   'drain-seconds': { type: 'number', describe: 'on SIGTERM, time running units get to finish [default: 10]' },
