@@ -18,4 +18,4 @@ export { clueStyleBaseline } from './baseline-clue.js';
 export { summarize, TAIL_FRACTION, type RunSummary, type UnitRun, type GroupSpan, type GpuBusy, type GpuTime, type CellUsage } from './metrics.js';
 export { planCapacity, type CapacityPlan, type CapacityPlanInput, type CellEstimate } from './plan.js';
 export { renderPlan, renderPlanTable, planJson, loadsLine, gpuTimeLine, B_CAVEAT, type PlanFormat } from './render.js';
-export { hms, pct, gpuList, table } from './format.js';
+export { hms, pct, plural, gpuList, table } from './format.js';

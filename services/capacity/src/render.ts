@@ -4,7 +4,7 @@
  * as one JSON document (everything but the per-unit runs).
  */
 import { TASK_IDS } from '@clue/tasks';
-import { gpuList, hms, pct, table } from './format.js';
+import { gpuList, hms, pct, plural, table } from './format.js';
 import type { CapacityPlan } from './plan.js';
 import type { RunSummary } from './metrics.js';
 
@@ -19,7 +19,7 @@ export function loadsLine(s: RunSummary): string {
   const entries = Object.entries(s.loads).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const once = entries.filter(([, n]) => n === 1).length;
   const more = entries.filter(([, n]) => n > 1).map(([m, n]) => `${m} ×${n}`);
-  return `${s.totalLoads} loads for ${entries.length} models (${s.loadsPerModel.toFixed(2)} per model)` + (more.length > 0 ? `; ${once} loaded once; ${more.join(', ')}` : '');
+  return `${plural(s.totalLoads, 'load')} for ${plural(entries.length, 'model')} (${s.loadsPerModel.toFixed(2)} per model)` + (more.length > 0 ? `; ${once} loaded once; ${more.join(', ')}` : '');
 }
 
 /** Where the GPU-seconds went, as shares of makespan × GPUs. */
@@ -78,8 +78,8 @@ export function renderPlanTable(plan: CapacityPlan): string[] {
   const cl = plan.cluster;
   const models = new Set(plan.cells.map((c) => c.model)).size;
   const tasks = new Set(plan.cells.map((c) => c.task)).size;
-  lines.push(`cluster ${cl.description}: ${cl.nodes.length} node${cl.nodes.length === 1 ? '' : 's'}, ${cl.totalGpus} GPUs`);
-  lines.push(`matrix: ${models} models × ${tasks} tasks, ${plan.cells.reduce((s, c) => s + c.units, 0)} units`);
+  lines.push(`cluster ${cl.description}: ${plural(cl.nodes.length, 'node')}, ${plural(cl.totalGpus, 'GPU')}`);
+  lines.push(`matrix: ${plural(models, 'model')} × ${plural(tasks, 'task')}, ${plural(plan.cells.reduce((s, c) => s + c.units, 0), 'unit')}`);
   lines.push('');
   lines.push('GPU-hours per cell (as simulated: wall time × TP of the groups that ran it)');
   lines.push(...cellTable(plan));
@@ -103,6 +103,14 @@ export function renderPlanTable(plan: CapacityPlan): string[] {
     lines.push(`GPU busy           ${pct(sim.busyFraction)} of the makespan, ${pct(sim.busyFractionBeforeTail)} before its last 5 %`);
     lines.push(`GPU time           ${gpuTimeLine(sim)}`);
     lines.push(`loads              ${loadsLine(sim)}`);
+    if (plan.baselines) {
+      lines.push('');
+      lines.push('baselines (same reality model)');
+      for (const x of [plan.baselines.static, plan.baselines.clueStyle]) {
+        lines.push(`  ${x.strategy.padEnd(10)}  makespan ${hms(x.makespan)} (${(x.makespan / sim.makespan).toFixed(2)}× the placement's), ${x.loadsPerModel.toFixed(2)} loads per model, GPUs busy ${pct(x.busyFraction)}`);
+        for (const k of x.skipped) lines.push(`    left out ${k.model}: ${k.reason}`);
+      }
+    }
   } else {
     lines.push('');
     lines.push('nothing to simulate: no model of the matrix fits this cluster');
