@@ -98,6 +98,29 @@ function bestFluid(pieces: readonly Costs[], gpus: readonly number[]): number {
   return best;
 }
 
+/**
+ * The fewest engine loads any schedule needs to finish by `deadline`: a model on k groups finishes no
+ * earlier than its shortest load + (its units one after another on its fastest class) / k, so it
+ * needs k ≥ serial / (deadline − load) groups. Infinity when some model cannot finish by then at all.
+ */
+export function loadsNeeded(cluster: Cluster, cells: readonly MatrixCell[], reality: RealityModel, deadline: number): number {
+  const byModel = new Map<string, MatrixCell[]>();
+  for (const c of cells) byModel.set(c.model.key, [...(byModel.get(c.model.key) ?? []), c]);
+  let total = 0;
+  for (const mine of byModel.values()) {
+    const spec = mine[0]!.model;
+    const options = groupOptions(cluster, spec);
+    if (options.length === 0) continue;
+    const units = mine.flatMap((c) => c.units);
+    // Groups of different classes mix: bound with the fastest serial time and the shortest load of any class.
+    const load = Math.min(...options.map((o) => reality.loadSeconds(spec, o.gpuClass, o.tp)));
+    const serial = Math.min(...options.map((o) => units.reduce((s, u) => s + reality.unitSeconds(u, o.gpuClass, o.tp), 0)));
+    const need = deadline > load ? Math.max(1, Math.ceil(serial / (deadline - load) - 1e-9)) : Infinity;
+    total += need;
+  }
+  return total;
+}
+
 /** Computes the bounds for the cells (models that fit nowhere are ignored). */
 export function lowerBounds(cluster: Cluster, cells: readonly MatrixCell[], reality: RealityModel): LowerBounds {
   const classes = [...new Set(cluster.nodes.map((n) => n.gpuClass))];

@@ -12,7 +12,7 @@ export { vllmSimReality, type RealityModel } from './reality.js';
 export { fitsSomewhere, unplaceableModels, type UnplaceableModel } from './fit.js';
 export { groupOptions, tpOnNode, type GroupOption } from './group-options.js';
 export { simulate, DEFAULT_RELEASE_SECONDS, DEFAULT_HEARTBEAT_SECONDS, type SimulationOptions, type SimulationResult } from './simulate.js';
-export { lowerBounds, type LowerBounds } from './bounds.js';
+export { lowerBounds, loadsNeeded, type LowerBounds } from './bounds.js';
 export { staticPartitionBaseline, type BaselineResult } from './baseline-static.js';
 export { clueStyleBaseline } from './baseline-clue.js';
 export { summarize, TAIL_FRACTION, type RunSummary, type UnitRun, type GroupSpan, type GpuBusy, type GpuTime, type CellUsage } from './metrics.js';

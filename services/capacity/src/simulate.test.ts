@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCluster, type Cluster } from './cluster.js';
 import { simulate, type SimulationResult } from './simulate.js';
-import { lowerBounds } from './bounds.js';
+import { loadsNeeded, lowerBounds } from './bounds.js';
+import { placeNode } from '@clue/coordinator';
 import { vllmSimReality, type RealityModel } from './reality.js';
 import { fixedReality, smallMatrix } from './test-support.js';
 import { CapacityError } from './errors.js';
@@ -86,4 +87,23 @@ test('one GPU, two models: the second loads once the first is released; no heart
 test('a model no node can hold is refused by simulate (callers leave it out first)', () => {
   const cells = smallMatrix(['llama-2-70b', 'llama-3-8b-instruct'], { mednli: 10 });
   assert.throws(() => simulate(parseCluster('1x1xL40S-48GB'), cells, fixedReality(1)), (e: unknown) => e instanceof CapacityError && e.code === 'INVALID_ARGUMENT' && /llama-2-70b/.test(e.message));
+});
+
+test('fewest loads to meet a deadline: serial work / (deadline - load) groups per model', () => {
+  const cluster = parseCluster('1x8xH100-80GB');
+  const cells = smallMatrix(['llama-3-8b-instruct', 'mistral-7b-instruct-v0-2'], { mednli: 100, meqsum: 50 });
+  const reality = fixedReality(10);
+  // Each model: 150 s of units after a 10 s load.
+  assert.equal(loadsNeeded(cluster, cells, reality, 160), 2);
+  assert.equal(loadsNeeded(cluster, cells, reality, 85), 4);
+  assert.equal(loadsNeeded(cluster, cells, reality, 10), Infinity);
+});
+
+test('the policy can be swapped for experiments; by default every ask goes to placeNode', () => {
+  const cluster = parseCluster('1x2xH100-80GB');
+  const cells = smallMatrix(['llama-3-8b-instruct', 'mistral-7b-instruct-v0-2'], { mednli: 100, meqsum: 50 });
+  let calls = 0;
+  const r = simulate(cluster, cells, fixedReality(10), { policy: (...a) => (calls++, placeNode(...a)) });
+  assert.equal(calls, r.asks);
+  assert.deepEqual({ ...r }, { ...simulate(cluster, cells, fixedReality(10)) });
 });

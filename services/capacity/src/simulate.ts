@@ -45,6 +45,8 @@ export interface SimulationOptions {
   readonly spreadFactor?: number;
   /** @default 5 000 000 */
   readonly maxEvents?: number;
+  /** The placement function; only for experiments with a changed policy. @default placeNode of @clue/coordinator */
+  readonly policy?: typeof placeNode;
 }
 
 /** What the simulation reports beyond the common figures. */
@@ -110,6 +112,7 @@ export function simulate(cluster: Cluster, cells: readonly MatrixCell[], reality
   const heartbeatSeconds = nonNegative('heartbeatSeconds', options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS);
   const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
   const placement = options.spreadFactor === undefined ? {} : { spreadFactor: options.spreadFactor };
+  const policy = options.policy ?? placeNode;
 
   // Per-model FIFO queues, model-major in matrix order.
   const queues = new Map<string, ModelQueue>();
@@ -178,7 +181,7 @@ export function simulate(cluster: Cluster, cells: readonly MatrixCell[], reality
   /** The node asks for its layout and applies it; true when anything changed. */
   const ask = (node: SimNode, t: number): boolean => {
     asks++;
-    const plan = placeNode(node.id, snapshot(), placement);
+    const plan = policy(node.id, snapshot(), placement);
     let changed = false;
     for (const id of plan.released) {
       const g = node.groups.find((x) => x.id === id);
