@@ -124,6 +124,66 @@ test('clue up checks --gpu and --gpus-per-worker while parsing, before anything 
   }
 });
 
+test('plan: the default matrix (25 CLUE v3 models × 6 tasks, real counts) on the default cluster (4x8xH100-80GB)', () => {
+  const r = clue(['plan']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^cluster 4x8xH100-80GB: 4 nodes, 32 GPUs\nmatrix: 25 models × 6 tasks, \d+ units/);
+  assert.match(r.out, /^model +mednli +meqsum +problemsummary +medisumqa +medisumcode +longhealth +total$/m);
+  assert.match(r.out, /^llama-3-70b-instruct +(\d+\.\d\d +){6}\d+\.\d\d$/m);
+  assert.match(r.out, /^node-3 +\d/m, 'the placement lists groups of every node');
+  const makespan = Number(/^makespan +\d+:\d\d:\d\d \((\d+) s\)$/m.exec(r.out)?.[1]);
+  const strict = /^strict bound +max\(A, B'\) += \d+:\d\d:\d\d +makespan \/ strict LB = (\d+\.\d+)$/m.exec(r.out);
+  assert.ok(makespan > 0 && strict, r.out.slice(-2000));
+  assert.ok(Number(strict[1]) >= 1, 'the makespan is never below its true bound');
+  assert.match(r.out, /B is not a true bound/);
+  assert.match(r.out, /^GPU busy +\d+\.\d % of the makespan, \d+\.\d % before its last 5 %$/m);
+  assert.match(r.out, /^loads +\d+ loads for 25 models \(\d\.\d\d per model\)/m);
+  assert.doesNotMatch(r.out, /fit nowhere/);
+  assert.match(r.err, /planning 25 models × 6 tasks \(synthetic data at CLUE's real counts\) on 4x8xH100-80GB/);
+  const json = clue(['plan', '--format', 'json', '--models', 'llama-3-8b-instruct', '--tasks', 'mednli,meqsum']);
+  assert.equal(json.code, 0, json.err);
+  const doc = JSON.parse(json.out) as { makespanSeconds: number; cells: { samples: number }[]; bounds: { strictLb: number } };
+  assert.deepEqual(doc.cells.map((c) => c.samples), [1419, 997]);
+  assert.ok(doc.makespanSeconds >= doc.bounds.strictLb);
+});
+
+test('plan: a model that fits nowhere in the cluster is listed with the GPUs it needs, the rest is planned', () => {
+  const r = clue(['plan', '--cluster', '1x1xL40S-48GB', '--models', 'llama-2-70b,llama-3-8b-instruct', '--tasks', 'mednli,meqsum']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^llama-2-70b +excluded +excluded +excluded$/m);
+  assert.match(r.out, /^node-0 +0 +llama-3-8b-instruct +1× L40S-48GB/m);
+  assert.doesNotMatch(r.out, /^node-0 .*llama-2-70b/m);
+  assert.match(r.out, /models that fit nowhere in the cluster \(left out\):\n {2}llama-2-70b: no live worker can hold it: it needs 2× H100-80GB, 2× A100-80GB, 4× A100-40GB, 4× L40S-48GB on one worker; 1 worker with 1× L40S-48GB/);
+});
+
+test('plan --spec: models, tasks and dataset files from the spec (profiled as the coordinator would)', () => {
+  const spec = join(dir, 'plan-spec.yaml');
+  writeFileSync(spec, `models: [llama-3-8b-instruct]\ntasks: [mednli, meqsum]\ndata:\n  mednli: ${join(data, files['mednli']!)}\n`);
+  const r = clue(['plan', '--spec', spec, '--cluster', '1x2xA100-80GB', '--format', 'json']);
+  assert.equal(r.code, 0, r.err);
+  const doc = JSON.parse(r.out) as { cells: { model: string; task: string; samples: number }[] };
+  assert.deepEqual(doc.cells.map((c) => `${c.model}/${c.task}/${c.samples}`), ['llama-3-8b-instruct/mednli/12', 'llama-3-8b-instruct/meqsum/997']);
+  assert.match(r.err, /dataset files for mednli, synthetic data at CLUE's real counts for the rest/);
+});
+
+test('plan: a bad --cluster (or matrix flag) exits 2 with a message naming the bad part, before any work', () => {
+  const cases: [string[], RegExp][] = [
+    [['--cluster', '4x8xTPU'], /--cluster: cluster part '4x8xTPU': unknown GPU class 'TPU' \(expected NODESxGPUSxCLASS, e\.g\. 4x8xH100-80GB; known classes: H100-80GB, A100-80GB, A100-40GB, L40S-48GB\)/],
+    [['--cluster', '4x8xH100-80GB,2x4'], /--cluster: cluster part '2x4': not of the form NODESxGPUSxCLASS/],
+    [['--cluster', '0x8xH100-80GB'], /the node count must be a whole number from 1 to 1024, got 0/],
+    [['--samples', '0'], /--samples must be a whole number from 1 to 10000, got 0/],
+    [['--spec', join(dir, 'absent.yaml'), '--models', 'llama-2-7b'], /--spec names the matrix; drop --models/],
+    [['--tasks', 'nope'], /unknown task 'nope'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = clue(['plan', ...args]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.out, '', args.join(' '));
+    assert.match(r.err, message, args.join(' '));
+    assert.doesNotMatch(r.err, /YError|\bat /, args.join(' '));
+  }
+});
+
 test('models lists both presets', () => {
   const v3 = clue(['models', '--preset', 'clue-v3', '--format', 'json']);
   assert.equal(v3.code, 0, v3.err);

@@ -12,6 +12,7 @@ import { registerSubmit } from './commands/submit.js';
 import { registerWatch } from './commands/watch.js';
 import { registerRuns } from './commands/runs.js';
 import { registerUp } from './commands/up.js';
+import { registerPlan } from './commands/plan.js';
 import { RpcError } from './grpc-client.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
       process.stderr.write(`clue: ${msg ?? err?.message}\nRun 'clue --help' for usage.\n`);
       process.exit(EXIT_USAGE);
     });
-  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp]) {
+  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp, registerPlan]) {
     y = register(y);
   }
   await y.help().parseAsync();
