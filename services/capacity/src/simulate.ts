@@ -247,7 +247,7 @@ export function simulate(cluster: Cluster, cells: readonly MatrixCell[], reality
       case 'loaded': {
         const g = e.group;
         if (g.state !== 'loading') break; // released while loading
-        estimator.observeLoad(g.model, g.node.gpuClass, g.loadSeconds);
+        estimator.observeLoad(g.model, g.node.gpuClass, g.loadSeconds, g.tp);
         g.state = 'serving';
         g.ready = t;
         pull(g, t);

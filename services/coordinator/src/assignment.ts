@@ -235,7 +235,7 @@ export class AssignmentService {
     for (const g of groups) {
       const gpuClass = rec.gpus.find((x) => x.index === g.gpus[0])?.gpuClass ?? '';
       if (g.state === 'serving' && g.loadSeconds > 0 && this.once(`${rec.id}|${g.id}|load|${g.loadSeconds}`)) {
-        this.estimator.observeLoad(g.model, gpuClass, g.loadSeconds);
+        this.estimator.observeLoad(g.model, gpuClass, g.loadSeconds, g.tensorParallelSize);
       }
       if (g.state === 'failed' && this.once(`${rec.id}|${g.id}|failed`)) {
         this.health.record({ workerId: rec.id, model: g.model, tensorParallelSize: g.tensorParallelSize, code: g.failureCode || 'START_FAILED', reason: g.failureReason || 'no reason given' });

@@ -80,8 +80,8 @@ export const CONFIG_OPTIONS = {
   'reconcile-seconds': { env: 'CLUE_RECONCILE_SECONDS', kind: 'number', default: '5', min: 0.1, max: 3600, describe: 'period of the reconcile tick' },
   'poll-after-seconds': { env: 'CLUE_POLL_AFTER_SECONDS', kind: 'int', default: '5', min: 1, max: 3600, describe: 'idle workers ask again after this long' },
   'spread-factor': {
-    env: 'CLUE_SPREAD_FACTOR', kind: 'number', default: '1', min: 0, max: 100,
-    describe: 'another engine group for a model only when it shortens the model\'s remaining time by more than this many load times',
+    env: 'CLUE_SPREAD_FACTOR', kind: 'number', default: '0', min: 0, max: 100,
+    describe: 'another engine group for a model on the critical path only when it shortens the model\'s remaining time by more than this many load times',
   },
   'unplaceable-seconds': {
     env: 'CLUE_UNPLACEABLE_SECONDS', kind: 'number', default: '120', min: 1, max: 86400,

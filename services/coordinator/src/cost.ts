@@ -70,7 +70,7 @@ export function sampleGpuSeconds(model: ModelSpec, promptTokens: number, outputT
   return scale * (promptTokens / PREFILL_7B[gpuClass] + outputTokens / DECODE_7B[gpuClass]);
 }
 
-/** Estimated seconds to (re)start an engine with the model (weights read + fixed start-up). */
-export function loadSeconds(model: ModelSpec): number {
-  return LOAD_FIXED_SECONDS + estimateWeightsGiB(model) / LOAD_GIB_PER_SECOND;
+/** Estimated seconds to (re)start an engine with the model on `tp` GPUs (each rank reads its shard of the weights, plus a fixed start-up). */
+export function loadSeconds(model: ModelSpec, tp = 1): number {
+  return LOAD_FIXED_SECONDS + estimateWeightsGiB(model) / Math.max(1, tp) / LOAD_GIB_PER_SECOND;
 }

@@ -4,7 +4,7 @@
  * nominal throughputs, divided by the group's GPUs, and corrected by what the run has observed:
  *
  *   wall(work W, model m, class c, TP t) = W / speed(m, c) / t × workFactor(m, c)
- *   load(m, c)                           = loadSeconds(m) × loadFactor(m, c)
+ *   load(m, c, TP t)                     = loadSeconds(m, t) × loadFactor(m, c)
  *
  * A factor is observed ÷ predicted, averaged exponentially; without an observation of (m, c) it falls
  * back to the class's mean factor, then to the mean of all, then to 1. So once any unit has finished,
@@ -19,8 +19,8 @@ import { REFERENCE_GPU_CLASS, loadSeconds, sampleGpuSeconds } from './cost.js';
 export interface Estimates {
   /** Reference GPU-seconds of work a group of `tp` GPUs of `gpuClass` does per wall second. */
   groupRate(model: string, gpuClass: string, tp: number): number;
-  /** Wall seconds to (re)start an engine with the model on that class. */
-  loadSeconds(model: string, gpuClass: string): number;
+  /** Wall seconds to (re)start an engine with the model on `tp` GPUs of that class. */
+  loadSeconds(model: string, gpuClass: string, tp?: number): number;
 }
 
 /** Weight of a new observation in the running average. */
@@ -105,12 +105,12 @@ export class Estimator implements Estimates {
     this.work.observe(spec.key, cls, gpuSeconds / predicted);
   }
 
-  /** An engine with the model became ready on `gpuClass` after `seconds`. */
-  observeLoad(model: string, gpuClass: string, seconds: number): void {
+  /** An engine with the model became ready on `tp` GPUs of `gpuClass` after `seconds`. */
+  observeLoad(model: string, gpuClass: string, seconds: number, tp = 1): void {
     const spec = lookup(model);
     const cls = gpuClassOf(gpuClass);
     if (!spec || !cls || !(seconds > 0)) return;
-    this.load.observe(spec.key, cls, seconds / loadSeconds(spec));
+    this.load.observe(spec.key, cls, seconds / loadSeconds(spec, tp));
   }
 
   groupRate(model: string, gpuClass: string, tp: number): number {
@@ -120,11 +120,11 @@ export class Estimator implements Estimates {
     return (classSpeed(spec, cls) * tp) / this.work.factor(spec.key, cls);
   }
 
-  loadSeconds(model: string, gpuClass: string): number {
+  loadSeconds(model: string, gpuClass: string, tp = 1): number {
     const spec = lookup(model);
     const cls = gpuClassOf(gpuClass);
     if (!spec || !cls) return Infinity;
-    return loadSeconds(spec) * this.load.factor(spec.key, cls);
+    return loadSeconds(spec, tp) * this.load.factor(spec.key, cls);
   }
 
   /** Wall seconds `gpuSeconds` of reference work take on one group (Infinity for an unknown model/class). */

@@ -65,30 +65,32 @@ test('a model that does not fit the node is not placed there; a model excluded t
   assert.deepEqual(q.groups, []);
 });
 
-test('spreading: a model served elsewhere gets another group only when that shortens its remaining time by more than a load', () => {
+test('spreading: a model served elsewhere gets another group when that shortens its remaining time, and the replica has a queued unit', () => {
   const est = new Estimator();
   const loadS = est.loadSeconds(SMALL, 'H100-80GB');
   const rate = est.groupRate(SMALL, 'H100-80GB', 1);
   const other = node('w2', 1, 'H100-80GB', [group([0], SMALL, { unitsRunning: 1 })]);
-  // Remaining time on one server = work / rate. Gain of a second server ≈ half of it minus the load.
   const worthIt = rate * loadS * 10;
-  const notWorth = rate * loadS * 2.5;
+  // Less work than one load on the server it has: a replica would finish after it.
+  const tiny = rate * loadS * 0.5;
   assert.deepEqual(layout(placeNode('w1', snap([demand(SMALL, worthIt)], [node('w1', 1), other]))), [`0:${SMALL}:spread`]);
-  assert.deepEqual(placeNode('w1', snap([demand(SMALL, notWorth)], [node('w1', 1), other])).groups, []);
+  assert.deepEqual(placeNode('w1', snap([demand(SMALL, tiny)], [node('w1', 1), other])).groups, []);
+  assert.deepEqual(placeNode('w1', snap([demand(SMALL, worthIt)], [node('w1', 1), other]), { spreadFactor: 20 }).groups, [], 'spreadFactor raises the bar');
   // A replica needs a queued unit of its own.
   assert.deepEqual(placeNode('w1', snap([demand(SMALL, worthIt, 1)], [node('w1', 1), other])).groups, []);
   // Servers of a worker that is not live do not count: the model is unserved again.
   const dead = node('w2', 1, 'H100-80GB', [group([0], SMALL)], false);
-  assert.deepEqual(layout(placeNode('w1', snap([demand(SMALL, notWorth)], [node('w1', 1), dead]))), [`0:${SMALL}:largest-unserved`]);
+  assert.deepEqual(layout(placeNode('w1', snap([demand(SMALL, tiny)], [node('w1', 1), dead]))), [`0:${SMALL}:largest-unserved`]);
 });
 
-test('spreading goes to the critical path: the model that would finish last', () => {
+test('spreading goes to the critical path; a model that ends before the cluster horizon gets no replica', () => {
   const est = new Estimator();
   const rate = est.groupRate(SMALL, 'H100-80GB', 1);
   const loadS = est.loadSeconds(SMALL, 'H100-80GB');
   const other = node('w2', 2, 'H100-80GB', [group([0], SMALL, { unitsRunning: 1 }), group([1], SMALL2, { unitsRunning: 1 })]);
-  const p = placeNode('w1', snap([demand(SMALL, rate * loadS * 20), demand(SMALL2, rate * loadS * 40)], [node('w1', 1), other]));
-  assert.deepEqual(layout(p), [`0:${SMALL2}:spread`]);
+  // Horizon = (10 + 100) loads of work over 4 GPUs = 27.5 loads; SMALL ends after 10, SMALL2 after 100.
+  const p = placeNode('w1', snap([demand(SMALL, rate * loadS * 10), demand(SMALL2, rate * loadS * 100)], [node('w1', 2), other]));
+  assert.deepEqual(layout(p), [`0:${SMALL2}:spread`, `1:${SMALL2}:spread`]);
 });
 
 test('observed throughput moves the estimates: a class that ran 4x slower than the cost model says gets 4x the wall time', () => {
@@ -106,7 +108,7 @@ test('observed throughput moves the estimates: a class that ran 4x slower than t
 test('wait reasons name what is missing', () => {
   const nodes = [node('w1', 1, 'L40S-48GB')];
   assert.deepEqual(waitReason(BIG, snap([demand(BIG, 1)], nodes))?.kind, 'no-holder');
-  assert.match(waitReason(BIG, snap([demand(BIG, 1)], nodes))!.reason, /no live worker can hold it: it needs 2× H100-80GB, 2× A100-80GB, 4× A100-40GB, 4× L40S-48GB on one worker; there are 1 worker with 1× L40S-48GB/);
+  assert.match(waitReason(BIG, snap([demand(BIG, 1)], nodes))!.reason, /no live worker can hold it: it needs 2× H100-80GB, 2× A100-80GB, 4× A100-40GB, 4× L40S-48GB on one worker \(live workers: 1 with 1× L40S-48GB\)/);
   assert.match(waitReason(SMALL, snap([demand(SMALL, 1)], [node('w1', 1, 'L40S-48GB', [group([0], BIG, { state: 'loading' })])]))!.reason, /waiting for free GPUs/);
   assert.equal(waitReason(SMALL, snap([demand(SMALL, 1)], [node('w1', 1, 'H100-80GB', [group([0], SMALL)])])), null);
   assert.equal(waitReason(SMALL, snap([demand(SMALL, 1)], []))?.kind, 'no-workers');

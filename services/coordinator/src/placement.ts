@@ -10,12 +10,14 @@
  *    Every other group is released (failed loads, models without queued work, models excluded here).
  * 2. Fill the free GPUs, one group at a time, with the best candidate that fits (memory: the catalog's
  *    tensor-parallel size on that GPU class, raised after an OOM there; an aligned free block):
- *    a. Longest processing time first: a model nobody serves, the one whose queued work takes longest
- *       on this group (big models and big backlogs start first).
+ *    a. Largest first: a model nobody serves, the one whose queued work needs the most GPU time on
+ *       this group (wall time × GPUs: big models, multi-GPU models and big backlogs start first).
  *    b. Otherwise spread the critical path: the model that would finish last with the servers it has,
- *       if one more group (after its load) shortens that by more than `spreadFactor` loads and it has a
- *       queued unit for the new group. Work and load costs come from the same estimator, corrected by
- *       observed throughput per (model, GPU class), so they are in the same units.
+ *       if it would finish after the cluster's horizon (the queued work spread over every live GPU),
+ *       one more group (after its load) shortens its finish by more than `spreadFactor` loads, and it
+ *       has a queued unit for the new group. Models that end before the horizon never spread: their
+ *       replicas would cost loads without shortening the run. Work and load costs come from the same
+ *       estimator, corrected by observed throughput per (model, GPU class), so they are in the same units.
  * 3. GPUs nothing fits stay free; the worker asks again when a group frees up.
  */
 import { TP_SIZES, defaultMaxModelLen, getGpuClass, getModel, tensorParallelSize, tpSplitsModel, type ModelSpec } from '@clue/tasks';
@@ -96,12 +98,12 @@ export interface NodePlan {
 
 /** Policy knobs. */
 export interface PlacementOptions {
-  /** A new replica must shorten its model's remaining time by more than this many load times. @default 1 */
+  /** A new replica must shorten its model's remaining time by more than this many load times. @default 0 */
   readonly spreadFactor?: number;
 }
 
 /** Default of {@link PlacementOptions.spreadFactor}. */
-export const DEFAULT_SPREAD_FACTOR = 1;
+export const DEFAULT_SPREAD_FACTOR = 0;
 
 /** The id of a group: its GPUs and its model (a different model or GPU set is a different group). */
 export function groupId(gpus: readonly number[], model: string): string {
@@ -242,6 +244,7 @@ export function placeNode(workerId: string, snapshot: PlacementSnapshot, options
   }
 
   // 2. Fill the free GPUs.
+  const horizon = clusterHorizon(snapshot, demand, workerId);
   const byClass = gpusByClass(node);
   const placed: GroupPlan[] = [];
   const queuedLeft = new Map([...demand].map(([m, d]) => [m, d.queuedUnits]));
@@ -267,16 +270,19 @@ export function placeNode(workerId: string, snapshot: PlacementSnapshot, options
     let choice: { o: Option; reason: PlacementReason } | null = null;
     const unserved = options.filter((o) => (servers.get(o.spec.key)?.count ?? 0) === 0);
     if (unserved.length > 0) {
-      unserved.sort((a, b) => b.work / b.rate - a.work / a.rate || b.spec.paramsB - a.spec.paramsB || a.spec.key.localeCompare(b.spec.key));
+      // Largest GPU time first (wall time × GPUs): the work that is hardest to fit in late, multi-GPU models included.
+      unserved.sort((a, b) => (b.work * b.tp) / b.rate - (a.work * a.tp) / a.rate || b.spec.paramsB - a.spec.paramsB || a.spec.key.localeCompare(b.spec.key));
       choice = { o: unserved[0]!, reason: 'largest-unserved' };
     } else {
       let bestFinish = -Infinity;
       for (const o of options) {
         const s = servers.get(o.spec.key)!;
         if ((queuedLeft.get(o.spec.key) ?? 0) <= s.count) continue;
-        const load = est.loadSeconds(o.spec.key, o.gpuClass);
+        const load = est.loadSeconds(o.spec.key, o.gpuClass, o.tp);
         const finish = o.work / s.rate;
         if (!(finish > load)) continue;
+        // Only a model that would finish after the cluster's horizon can shorten the run.
+        if (!(finish > horizon)) continue;
         const withOneMore = (o.work + o.rate * load) / (s.rate + o.rate);
         if (finish - withOneMore <= spreadFactor * load) continue;
         if (finish > bestFinish) {
@@ -295,6 +301,34 @@ export function placeNode(workerId: string, snapshot: PlacementSnapshot, options
   return { groups: [...kept, ...placed], released };
 }
 
+/**
+ * When the queued work would be done if it were spread evenly over every live GPU (seconds from now):
+ * the queued reference GPU-seconds over the cluster's rate, each GPU's rate being the mean over the
+ * queued models on its class. A model that would finish before this with the servers it has cannot
+ * shorten the run by getting another one.
+ */
+export function clusterHorizon(snapshot: PlacementSnapshot, demand: ReadonlyMap<string, ModelDemand>, workerId: string): number {
+  if (demand.size === 0) return 0;
+  const models = [...demand.keys()];
+  const perClass = new Map<string, number>();
+  let rate = 0;
+  for (const n of snapshot.nodes) {
+    if (!n.live && n.workerId !== workerId) continue;
+    for (const g of n.gpus) {
+      let r = perClass.get(g.gpuClass);
+      if (r === undefined) {
+        const rates = models.map((m) => snapshot.estimates.groupRate(m, g.gpuClass, 1)).filter((x) => x > 0);
+        r = rates.length > 0 ? rates.reduce((a, b) => a + b, 0) / rates.length : 0;
+        perClass.set(g.gpuClass, r);
+      }
+      rate += r;
+    }
+  }
+  let work = 0;
+  for (const d of demand.values()) work += d.queuedGpuSeconds;
+  return rate > 0 ? work / rate : Infinity;
+}
+
 /** How a model could be held in the cluster, for messages: e.g. "2× H100-80GB or 4× L40S-48GB on one worker". */
 export function describeNeed(model: ModelSpec): string {
   const parts: string[] = [];
@@ -305,7 +339,7 @@ export function describeNeed(model: ModelSpec): string {
   return parts.length > 0 ? `${parts.join(', ')} on one worker` : 'more than 8 GPUs of any known class';
 }
 
-/** A one-line summary of the live workers' GPUs, e.g. "1 worker with 1× L40S-48GB, 2 workers with 8× H100-80GB". */
+/** A one-line summary of the live workers' GPUs, e.g. "1 with 1× L40S-48GB, 2 with 8× H100-80GB". */
 export function describeWorkers(nodes: readonly NodeView[]): string {
   const live = nodes.filter((n) => n.live);
   if (live.length === 0) return 'no live workers';
@@ -314,7 +348,7 @@ export function describeWorkers(nodes: readonly NodeView[]): string {
     const key = [...gpusByClass(n)].map(([c, i]) => `${i.length}× ${c}`).join(' + ') || 'no known GPUs';
     kinds.set(key, (kinds.get(key) ?? 0) + 1);
   }
-  return [...kinds].map(([k, n]) => `${n} worker${n === 1 ? '' : 's'} with ${k}`).join(', ');
+  return [...kinds].map(([k, n]) => `${n} with ${k}`).join(', ');
 }
 
 /** Why a model with queued work has no server: no live worker at all, none that can hold it, or no free GPUs now. */
@@ -331,6 +365,6 @@ export function waitReason(model: string, snapshot: PlacementSnapshot): WaitReas
   if (live.some((n) => n.groups.some((g) => g.model === spec.key && (g.state === 'loading' || g.state === 'serving')))) return null;
   if (live.length === 0) return { kind: 'no-workers', reason: 'no live workers' };
   const holders = live.filter((n) => holdOptions(n, spec, snapshot.constraint?.(n.workerId, spec.key)).length > 0);
-  if (holders.length === 0) return { kind: 'no-holder', reason: `no live worker can hold it: it needs ${describeNeed(spec)}; there are ${describeWorkers(snapshot.nodes)}` };
+  if (holders.length === 0) return { kind: 'no-holder', reason: `no live worker can hold it: it needs ${describeNeed(spec)} (live workers: ${describeWorkers(snapshot.nodes)})` };
   return { kind: 'no-free-gpus', reason: `waiting for free GPUs: it needs ${describeNeed(spec)}` };
 }

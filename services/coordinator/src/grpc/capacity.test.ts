@@ -37,7 +37,7 @@ test('a model no live worker can hold: a warning at submit, shown as waiting, th
   await w.start();
   const sub = await submit('unplaceable', ['llama-2-70b', 'llama-3-8b-instruct']);
   assert.equal(sub.warnings.length, 1, sub.warnings.join('\n'));
-  assert.match(sub.warnings[0]!, /^llama-2-70b: no live worker can hold it: it needs 2× H100-80GB, 2× A100-80GB, 4× A100-40GB, 4× L40S-48GB on one worker; there are 1 worker with 1× L40S-48GB; its cells fail in 2 s/);
+  assert.match(sub.warnings[0]!, /^llama-2-70b: no live worker can hold it: it needs 2× H100-80GB, 2× A100-80GB, 4× A100-40GB, 4× L40S-48GB on one worker \(live workers: 1 with 1× L40S-48GB\); its cells fail in 2 s/);
   const waiting = await waitForRun<RunView>(c.clients.coordinator, sub.run.id, (r) => r.waiting.some((x) => x.model === 'llama-2-70b'), 5000);
   assert.match(waiting.waiting.find((x) => x.model === 'llama-2-70b')!.reason, /no live worker can hold it/);
   await w.drain();
