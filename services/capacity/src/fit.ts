@@ -25,7 +25,7 @@ export function unplaceableModels(cluster: Cluster, models: readonly ModelSpec[]
   const out: UnplaceableModel[] = [];
   for (const m of models) {
     if (nodes.some((n) => holdOptions(n, m).length > 0)) continue;
-    const reason = waitReason(m.key, { demand: [{ model: m.key, queuedUnits: 1, queuedGpuSeconds: 1 }], nodes, estimates: new Estimator() })?.reason ?? 'no node can hold it';
+    const reason = waitReason(m.key, { demand: [{ model: m.key, queuedUnits: 1, queuedGpuSeconds: 1 }], nodes, estimates: new Estimator() })?.reason.replace('no live worker can hold it', 'no node of the cluster can hold it').replace('(live workers: ', '(the cluster: ') ?? 'no node can hold it';
     out.push({ model: m.key, reason });
   }
   return out;

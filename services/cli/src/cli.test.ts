@@ -153,7 +153,7 @@ test('plan: a model that fits nowhere in the cluster is listed with the GPUs it 
   assert.match(r.out, /^llama-2-70b +excluded +excluded +excluded$/m);
   assert.match(r.out, /^node-0 +0 +llama-3-8b-instruct +1× L40S-48GB/m);
   assert.doesNotMatch(r.out, /^node-0 .*llama-2-70b/m);
-  assert.match(r.out, /models that fit nowhere in the cluster \(left out\):\n {2}llama-2-70b: no live worker can hold it: it needs 2× H100-80GB, 2× A100-80GB, 4× A100-40GB, 4× L40S-48GB on one worker \(live workers: 1 with 1× L40S-48GB\)/);
+  assert.match(r.out, /models that fit nowhere in the cluster \(left out\):\n {2}llama-2-70b: no node of the cluster can hold it: it needs 2× H100-80GB, 2× A100-80GB, 4× A100-40GB, 4× L40S-48GB on one worker \(the cluster: 1 with 1× L40S-48GB\)/);
 });
 
 test('plan --spec: models, tasks and dataset files from the spec (profiled as the coordinator would)', () => {

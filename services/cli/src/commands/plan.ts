@@ -6,6 +6,7 @@
  * busy fraction, loads per model and the models that fit nowhere (left out, not an error).
  */
 import type { Argv } from 'yargs';
+import { positiveNumber, wholeNumber } from '../flag-checks.js';
 import { ClueError, getModel, parseTaskId, presetModels, TASK_IDS, type ModelSpec, type TaskId } from '@clue/tasks';
 import type { DatasetProfile } from '@clue/coordinator';
 import {
@@ -59,27 +60,6 @@ export function registerPlan(y: Argv): Argv {
       await runPlan(argv as unknown as PlanArgs);
     },
   );
-}
-
-/** A flag value for an error message (yargs has already turned a non-number into NaN). */
-function shown(v: unknown): string {
-  return typeof v === 'number' && Number.isNaN(v) ? 'something that is not a number' : String(v);
-}
-
-function wholeNumber(name: string, min: number, max: number): (v: unknown) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new ClueError('INVALID_ARGUMENT', `--${name} must be a whole number from ${min} to ${max}, got ${shown(v)}`);
-    return n;
-  };
-}
-
-function positiveNumber(name: string): (v: unknown) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!(n > 0) || !Number.isFinite(n)) throw new ClueError('INVALID_ARGUMENT', `--${name} must be a number > 0, got ${shown(v)}`);
-    return n;
-  };
 }
 
 /** A yargs coerce: the parsed cluster, or a usage error naming the bad part. */

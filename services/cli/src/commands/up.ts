@@ -5,10 +5,11 @@
  * (also on Ctrl-C).
  */
 import type { Argv } from 'yargs';
+import { gpuClassName, positiveNumber, wholeNumber } from '../flag-checks.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClueError, GPU_CLASS_NAMES, generateDatasets, getGpuClass, getModel, parseTaskId, presetModels, SYNTH_CONDITIONS, TASK_IDS } from '@clue/tasks';
+import { ClueError, GPU_CLASS_NAMES, generateDatasets, getModel, parseTaskId, presetModels, SYNTH_CONDITIONS, TASK_IDS } from '@clue/tasks';
 import { resolveIcd10Table } from '../icd10-source.js';
 import { startLocalCluster } from '../local-cluster.js';
 import { CoordinatorClient } from '../grpc-client.js';
@@ -59,34 +60,6 @@ export function registerUp(y: Argv): Argv {
       await runUp(argv as unknown as UpArgs);
     },
   );
-}
-
-/** A flag value for an error message (yargs has already turned a non-number into NaN). */
-function shown(v: unknown): string {
-  return typeof v === 'number' && Number.isNaN(v) ? 'something that is not a number' : String(v);
-}
-
-/** A yargs coerce: a whole number in [min, max], checked while the command line is parsed. */
-function wholeNumber(name: string, min: number, max: number): (v: unknown) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new ClueError('INVALID_ARGUMENT', `--${name} must be a whole number from ${min} to ${max}, got ${shown(v)}`);
-    return n;
-  };
-}
-
-/** A yargs coerce: a finite number > 0. */
-function positiveNumber(name: string): (v: unknown) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!(n > 0) || !Number.isFinite(n)) throw new ClueError('INVALID_ARGUMENT', `--${name} must be a number > 0, got ${shown(v)}`);
-    return n;
-  };
-}
-
-/** A yargs coerce: a GPU class the catalog and vllm-sim know (case-insensitive), in its canonical spelling. */
-function gpuClassName(v: unknown): string {
-  return getGpuClass(String(v)).name;
 }
 
 /**
