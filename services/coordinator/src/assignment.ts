@@ -194,7 +194,12 @@ export class AssignmentService {
         .map((p): GroupRecord => ({ id: p.id, gpus: p.gpus, model: p.model, state: 'loading', unitsRunning: 0, tensorParallelSize: p.tensorParallelSize })),
     ];
     const unitsRunning = reported.reduce((s, g) => s + g.unitsRunning, 0);
-    await this.registry.update(rec, { groups, unitsRunning });
+    // The record is written when the groups change, else at most every half heartbeat (liveness):
+    // workers ask after every unit and every empty pull.
+    const stale = Date.now() - Date.parse(rec.lastSeen) >= (this.ctx.config.heartbeatSeconds * 1000) / 2;
+    if (stale || JSON.stringify(groups) !== JSON.stringify(rec.groups ?? []) || unitsRunning !== rec.unitsRunning) {
+      await this.registry.update(rec, { groups, unitsRunning });
+    }
     this.latest.set(workerId, { view: { ...me, groups }, at: Date.now() });
     for (const p of plan.groups) {
       if (!byId.has(p.id)) this.ctx.logger.info({ workerId, group: p.id, model: p.model, gpus: p.gpus, tp: p.tensorParallelSize, reason: p.reason }, 'group placed');

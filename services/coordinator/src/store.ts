@@ -1,7 +1,8 @@
 /**
  * Typed access to a JSON KV bucket: get with revision, create-if-absent, compare-and-set update, a
  * read-modify-write loop on top of CAS, and listing every live value under a key prefix in one pass
- * (an ordered consumer with "last per subject", instead of one `get` per key).
+ * (an ordered consumer with "last per subject", instead of one `get` per key; it also ends while the
+ * bucket is being written to).
  */
 import type { KV } from '@nats-io/kv';
 import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
@@ -85,34 +86,53 @@ export class TypedKv<T> {
     throw new CoordinatorError('ABORTED', `${this.bucket}/${key}: too many concurrent updates, try again`);
   }
 
-  /** Every live value whose key is `prefix` or starts with `prefix.` (all keys when prefix is empty). */
+  /**
+   * Every live value whose key is `prefix` or starts with `prefix.` (all keys when prefix is empty).
+   * The consumer delivers the last value of each key, then every later write; a key written again
+   * while the listing runs is delivered (once more) with its newer value. The listing ends when the
+   * consumer has caught up, or — in a bucket written to all the time, where it may never catch up
+   * (worker records) — once it is past the stream's end as of the start and has seen every key that
+   * the bucket held then.
+   */
   async list(prefix = ''): Promise<Versioned<T>[]> {
     const stream = `KV_${this.bucket}`;
     const subjectPrefix = `$KV.${this.bucket}.`;
     const filter = prefix === '' ? `${subjectPrefix}>` : `${subjectPrefix}${prefix}.>`;
-    const out: Versioned<T>[] = [];
+    const jsm = await this.js.jetstreamManager();
+    const endAtStart = (await jsm.streams.info(stream)).state.last_seq;
+    const byKey = new Map<string, Versioned<T> | null>();
     const oc = await this.js.consumers.get(stream, { filter_subjects: filter, deliver_policy: DeliverPolicy.LastPerSubject });
     const info = await oc.info(true);
     if (info.num_pending === 0) {
       await oc.delete().catch(() => undefined);
-      return out;
+      return [];
     }
+    let needed: Set<string> | null = null;
+    let missing = 0;
     const iter = await oc.consume({ max_messages: 1000 });
     let idle = setTimeout(() => iter.stop(), LIST_IDLE_MS);
     try {
       for await (const m of iter) {
         clearTimeout(idle);
         idle = setTimeout(() => iter.stop(), LIST_IDLE_MS);
+        const key = m.subject.slice(subjectPrefix.length);
+        if (needed !== null && needed.delete(key)) missing--;
         const op = m.headers?.get('KV-Operation');
-        if ((op === '' || op === undefined) && m.data.length > 0) {
-          out.push({ key: m.subject.slice(subjectPrefix.length), value: m.json<T>(), revision: m.seq });
-        }
+        byKey.set(key, (op === '' || op === undefined) && m.data.length > 0 ? { key, value: m.json<T>(), revision: m.seq } : null);
         if (m.info.pending === 0) break;
+        if (m.seq < endAtStart) continue;
+        // Past the start's end: stop once every key of the bucket has been seen (with its latest value).
+        if (needed === null) {
+          const si = await jsm.streams.info(stream, { subjects_filter: filter });
+          needed = new Set(Object.keys(si.state.subjects ?? {}).map((sub) => sub.slice(subjectPrefix.length)).filter((k) => !byKey.has(k)));
+          missing = needed.size;
+        }
+        if (missing === 0) break;
       }
     } finally {
       clearTimeout(idle);
       iter.stop();
     }
-    return out;
+    return [...byKey.values()].filter((v): v is Versioned<T> => v !== null);
   }
 }
