@@ -3,7 +3,7 @@
  * 4 L40S-48GB. Parts are separated by commas; each is `NODES x GPUS x CLASS` (`x` or `×`, spaces
  * allowed, class names case-insensitive). Nodes are named `node-0`, `node-1`, … in the order given.
  */
-import { GPU_CLASS_NAMES, type GpuClass } from '@clue/tasks';
+import { GPU_CLASS_NAMES, getGpuClass, type GpuClass } from '@clue/tasks';
 import type { NodeView } from '@clue/coordinator';
 import { CapacityError } from './errors.js';
 
@@ -33,8 +33,11 @@ function bad(part: string, why: string): never {
 }
 
 function gpuClassOf(part: string, name: string): GpuClass {
-  const found = GPU_CLASS_NAMES.find((c) => c.toLowerCase() === name.trim().toLowerCase());
-  return found ?? bad(part, `unknown GPU class '${name.trim()}'`);
+  try {
+    return getGpuClass(name).name;
+  } catch {
+    return bad(part, `unknown GPU class '${name.trim()}'`);
+  }
 }
 
 function count(part: string, text: string, what: string, max: number): number {

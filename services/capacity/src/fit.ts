@@ -1,16 +1,16 @@
 /**
  * Which models the cluster can hold at all: a model needs `tp` GPUs of one class on one node (the
  * placement policy's own `holdOptions`). Models that fit nowhere are left out of the simulation and
- * reported with the policy's own wait reason (which GPUs they need, what the cluster has).
+ * reported with what they need (the policy's `describeNeed`) and what the cluster has.
  */
 import type { ModelSpec } from '@clue/tasks';
-import { Estimator, holdOptions, waitReason } from '@clue/coordinator';
+import { describeNeed, describeWorkers, holdOptions } from '@clue/coordinator';
 import { emptyNodeViews, type Cluster } from './cluster.js';
 
 /** A model the cluster cannot hold. */
 export interface UnplaceableModel {
   readonly model: string;
-  /** E.g. "no live worker can hold it: it needs 2× H100-80GB, … on one worker; 1 worker with 1× L40S-48GB". */
+  /** E.g. "no node of the cluster can hold it: it needs 2× H100-80GB, … on one worker (the cluster: 1 with 1× L40S-48GB)". */
   readonly reason: string;
 }
 
@@ -25,8 +25,7 @@ export function unplaceableModels(cluster: Cluster, models: readonly ModelSpec[]
   const out: UnplaceableModel[] = [];
   for (const m of models) {
     if (nodes.some((n) => holdOptions(n, m).length > 0)) continue;
-    const reason = waitReason(m.key, { demand: [{ model: m.key, queuedUnits: 1, queuedGpuSeconds: 1 }], nodes, estimates: new Estimator() })?.reason.replace('no live worker can hold it', 'no node of the cluster can hold it').replace('(live workers: ', '(the cluster: ') ?? 'no node can hold it';
-    out.push({ model: m.key, reason });
+    out.push({ model: m.key, reason: `no node of the cluster can hold it: it needs ${describeNeed(m)} (the cluster: ${describeWorkers(nodes)})` });
   }
   return out;
 }

@@ -17,7 +17,7 @@ import type { CompletionService } from './completion.js';
 import type { CoordinatorContext } from './context.js';
 import type { Estimator } from './estimates.js';
 import type { ModelHealth } from './model-health.js';
-import { waitReason, type PlacementSnapshot, type WaitReason } from './placement.js';
+import { clusterRate, waitReason, type PlacementSnapshot, type WaitReason } from './placement.js';
 
 /** A model waiting for an engine. */
 export interface ModelWaiting {
@@ -85,8 +85,7 @@ export class CapacityTracker {
       const prev = board.waiting.get(model);
       const since = prev && prev.kind === w.kind ? prev.since : now;
       if (w.kind === 'no-holder' && now - since >= graceMs) {
-        const why = w.reason.replace(/^no live worker can hold it: /, '');
-        failed = (await this.failModel(model, runs, `no registered worker can hold ${model} (waited ${Math.round((now - since) / 1000)} s): ${why}`)) || failed;
+        failed = (await this.failModel(model, runs, `no registered worker can hold ${model} (waited ${Math.round((now - since) / 1000)} s): ${w.need}`)) || failed;
         continue;
       }
       next.set(model, { ...w, since });
@@ -122,15 +121,7 @@ export class CapacityTracker {
     const out = new Map<string, number>();
     if (this.estimator.observations.units === 0) return out;
     for (const [runId, remaining] of snap.remaining) {
-      const models = [...remaining.keys()];
-      let rate = 0;
-      for (const n of snap.nodes) {
-        if (!n.live) continue;
-        for (const g of n.gpus) {
-          const rates = models.map((m) => this.estimator.groupRate(m, g.gpuClass, 1)).filter((r) => r > 0);
-          if (rates.length > 0) rate += rates.reduce((s, r) => s + r, 0) / rates.length;
-        }
-      }
+      const rate = clusterRate(snap.nodes, [...remaining.keys()], this.estimator);
       let work = 0;
       for (const v of remaining.values()) work += v;
       if (rate > 0) out.set(runId, work / rate);

@@ -20,7 +20,7 @@
  *       estimator, corrected by observed throughput per (model, GPU class), so they are in the same units.
  * 3. GPUs nothing fits stay free; the worker asks again when a group frees up.
  */
-import { TP_SIZES, defaultMaxModelLen, getGpuClass, getModel, tensorParallelSize, tpSplitsModel, type ModelSpec } from '@clue/tasks';
+import { GPU_CLASS_NAMES, TP_SIZES, defaultMaxModelLen, getGpuClass, getModel, tensorParallelSize, tpSplitsModel, type ModelSpec } from '@clue/tasks';
 import type { Estimates } from './estimates.js';
 
 /** A group's life on the worker. */
@@ -302,28 +302,36 @@ export function placeNode(workerId: string, snapshot: PlacementSnapshot, options
 }
 
 /**
- * When the queued work would be done if it were spread evenly over every live GPU (seconds from now):
- * the queued reference GPU-seconds over the cluster's rate, each GPU's rate being the mean over the
- * queued models on its class. A model that would finish before this with the servers it has cannot
- * shorten the run by getting another one.
+ * Reference GPU-seconds the live GPUs do per second on `models`' work: each GPU at the mean rate of
+ * those models on its class (the asking worker counts as live).
  */
-export function clusterHorizon(snapshot: PlacementSnapshot, demand: ReadonlyMap<string, ModelDemand>, workerId: string): number {
-  if (demand.size === 0) return 0;
-  const models = [...demand.keys()];
+export function clusterRate(nodes: readonly NodeView[], models: readonly string[], estimates: Estimates, workerId?: string): number {
+  if (models.length === 0) return 0;
   const perClass = new Map<string, number>();
   let rate = 0;
-  for (const n of snapshot.nodes) {
+  for (const n of nodes) {
     if (!n.live && n.workerId !== workerId) continue;
     for (const g of n.gpus) {
       let r = perClass.get(g.gpuClass);
       if (r === undefined) {
-        const rates = models.map((m) => snapshot.estimates.groupRate(m, g.gpuClass, 1)).filter((x) => x > 0);
+        const rates = models.map((m) => estimates.groupRate(m, g.gpuClass, 1)).filter((x) => x > 0);
         r = rates.length > 0 ? rates.reduce((a, b) => a + b, 0) / rates.length : 0;
         perClass.set(g.gpuClass, r);
       }
       rate += r;
     }
   }
+  return rate;
+}
+
+/**
+ * When the queued work would be done if it were spread evenly over every live GPU (seconds from now).
+ * A model that would finish before this with the servers it has cannot shorten the run by getting
+ * another one.
+ */
+export function clusterHorizon(snapshot: PlacementSnapshot, demand: ReadonlyMap<string, ModelDemand>, workerId: string): number {
+  if (demand.size === 0) return 0;
+  const rate = clusterRate(snapshot.nodes, [...demand.keys()], snapshot.estimates, workerId);
   let work = 0;
   for (const d of demand.values()) work += d.queuedGpuSeconds;
   return rate > 0 ? work / rate : Infinity;
@@ -332,7 +340,7 @@ export function clusterHorizon(snapshot: PlacementSnapshot, demand: ReadonlyMap<
 /** How a model could be held in the cluster, for messages: e.g. "2× H100-80GB or 4× L40S-48GB on one worker". */
 export function describeNeed(model: ModelSpec): string {
   const parts: string[] = [];
-  for (const cls of ['H100-80GB', 'A100-80GB', 'A100-40GB', 'L40S-48GB']) {
+  for (const cls of GPU_CLASS_NAMES) {
     const tp = tpFor(model, cls, 8);
     if (tp !== null) parts.push(`${tp}× ${cls}`);
   }
@@ -355,16 +363,22 @@ export function describeWorkers(nodes: readonly NodeView[]): string {
 export interface WaitReason {
   readonly kind: 'no-workers' | 'no-holder' | 'no-free-gpus';
   readonly reason: string;
+  /** What it needs (and, for `no-holder`, what the live workers have), for composing other messages. */
+  readonly need: string;
 }
 
 /** Why a model with queued work has no server yet, or null when it has one. */
 export function waitReason(model: string, snapshot: PlacementSnapshot): WaitReason | null {
   const spec = lookup(model);
-  if (!spec) return { kind: 'no-holder', reason: `unknown model '${model}'` };
+  if (!spec) return { kind: 'no-holder', reason: `unknown model '${model}'`, need: 'a catalog model' };
   const live = snapshot.nodes.filter((n) => n.live);
   if (live.some((n) => n.groups.some((g) => g.model === spec.key && (g.state === 'loading' || g.state === 'serving')))) return null;
-  if (live.length === 0) return { kind: 'no-workers', reason: 'no live workers' };
+  const need = `it needs ${describeNeed(spec)}`;
+  if (live.length === 0) return { kind: 'no-workers', reason: 'no live workers', need };
   const holders = live.filter((n) => holdOptions(n, spec, snapshot.constraint?.(n.workerId, spec.key)).length > 0);
-  if (holders.length === 0) return { kind: 'no-holder', reason: `no live worker can hold it: it needs ${describeNeed(spec)} (live workers: ${describeWorkers(snapshot.nodes)})` };
-  return { kind: 'no-free-gpus', reason: `waiting for free GPUs: it needs ${describeNeed(spec)}` };
+  if (holders.length === 0) {
+    const detail = `${need} (live workers: ${describeWorkers(snapshot.nodes)})`;
+    return { kind: 'no-holder', reason: `no live worker can hold it: ${detail}`, need: detail };
+  }
+  return { kind: 'no-free-gpus', reason: `waiting for free GPUs: ${need}`, need };
 }

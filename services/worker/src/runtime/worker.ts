@@ -197,18 +197,21 @@ export class Worker {
       metrics: this.metrics,
       slotsPerGroup: c.slots,
       createEngine: (spec) => this.createEngine(inventory, spec),
-      settingsFor: (spec) => ({
-        slots: c.slots,
-        workingIntervalMs: c.workingIntervalMs,
-        pullExpiresMs: c.pullExpiresMs,
-        launch: {
-          ...(c.gpuMemoryUtilization !== null ? { gpuMemoryUtilization: c.gpuMemoryUtilization } : {}),
-          ...(c.maxNumSeqs !== null ? { maxNumSeqs: c.maxNumSeqs } : {}),
-          ...(chatTemplateFile(c.chatTemplateDir, spec.model) !== null ? { chatTemplateFile: chatTemplateFile(c.chatTemplateDir, spec.model)! } : {}),
-          ...(spec.maxModelLen > 0 ? { maxModelLen: spec.maxModelLen } : {}),
-          tensorParallelSize: spec.tensorParallelSize,
-        },
-      }),
+      settingsFor: (spec) => {
+        const template = chatTemplateFile(c.chatTemplateDir, spec.model);
+        return {
+          slots: c.slots,
+          workingIntervalMs: c.workingIntervalMs,
+          pullExpiresMs: c.pullExpiresMs,
+          launch: {
+            ...(c.gpuMemoryUtilization !== null ? { gpuMemoryUtilization: c.gpuMemoryUtilization } : {}),
+            ...(c.maxNumSeqs !== null ? { maxNumSeqs: c.maxNumSeqs } : {}),
+            ...(template !== null ? { chatTemplateFile: template } : {}),
+            ...(spec.maxModelLen > 0 ? { maxModelLen: spec.maxModelLen } : {}),
+            tensorParallelSize: spec.tensorParallelSize,
+          },
+        };
+      },
       onChange: () => {
         this.updateState();
         poller.pollSoon();
