@@ -47,6 +47,16 @@ export interface ServeArgs {
   readonly disableAccessLog: boolean;
   readonly enablePromptTokensDetails: boolean;
   readonly enableForceIncludeUsage: boolean;
+  /** `--runner auto|generate|pooling|draft`. @default 'auto' */
+  readonly runner: RunnerOption;
+  /** `--convert auto|none|embed|classify|reward`. @default 'auto' */
+  readonly convert: ConvertOption;
+  /** `--hf-overrides` JSON object merged into the HF config, a non-JSON string (rejected at start-up), or null. */
+  readonly hfOverrides: Readonly<Record<string, unknown>> | string | null;
+  /** `--tokenizer-mode auto|slow|mistral|custom`. @default 'auto' */
+  readonly tokenizerMode: string;
+  /** `--pooler-config` (or the deprecated `--override-pooler-config`) JSON object, or null. */
+  readonly poolerConfig: Readonly<Record<string, unknown>> | null;
   /** The flags given on the command line, by Python attribute name, for the `non-default args` log line. */
   readonly given: ReadonlyMap<string, unknown>;
 }
@@ -57,7 +67,23 @@ export type CliCommand =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'serve'; readonly args: ServeArgs };
 
-type FlagType = 'int' | 'float' | 'str' | 'hint' | 'list' | 'bool';
+type FlagType = 'int' | 'float' | 'str' | 'hint' | 'list' | 'bool' | 'json' | 'dict-or-str';
+
+/** vLLM's `RunnerOption` (vllm/config/model.py). */
+export type RunnerOption = 'auto' | 'generate' | 'pooling' | 'draft';
+/** vLLM's `ConvertOption`. */
+export type ConvertOption = 'auto' | 'none' | 'embed' | 'classify' | 'reward';
+
+/** argparse `choices` of the flags that have them (Literal types in vLLM's ModelConfig). */
+const CHOICES: Readonly<Record<string, readonly string[]>> = {
+  runner: ['auto', 'generate', 'pooling', 'draft'],
+  convert: ['auto', 'none', 'embed', 'classify', 'reward'],
+  'tokenizer-mode': ['auto', 'slow', 'mistral', 'custom'],
+  dtype: ['auto', 'half', 'float16', 'bfloat16', 'float', 'float32'],
+};
+
+/** How Python prints `json.loads` in vLLM's parse_type error (the address varies per process in vLLM). */
+const JSON_LOADS_REPR = '<function loads at 0x7f3a2c5e8d60>';
 
 /** Flags the simulator reads (long name without dashes → type). */
 const KNOWN: Record<string, FlagType> = {
@@ -77,6 +103,12 @@ const KNOWN: Record<string, FlagType> = {
   'chat-template': 'str',
   'api-key': 'list',
   dtype: 'str',
+  runner: 'str',
+  convert: 'str',
+  'hf-overrides': 'dict-or-str',
+  'tokenizer-mode': 'str',
+  'pooler-config': 'json',
+  'override-pooler-config': 'json',
   'enforce-eager': 'bool',
   'enable-prefix-caching': 'bool',
   'disable-log-stats': 'bool',
@@ -152,9 +184,34 @@ function convert(name: string, type: FlagType, raw: string): unknown {
     }
     case 'hint':
       return parseHumanReadableInt(raw, flag);
-    default:
+    case 'dict-or-str':
+      // vLLM's union_dict_and_str: only a `{...}` value is parsed as JSON; anything else stays a string.
+      if (!/^\s*\{[\s\S]*\}\s*$/.test(raw)) return raw;
+      return parseJsonArg(flag, raw);
+    case 'json':
+      return parseJsonArg(flag, raw);
+    default: {
+      const choices = CHOICES[name];
+      if (choices && !choices.includes(raw)) {
+        throw new UsageError(`argument ${flag}: invalid choice: '${raw}' (choose from ${choices.map((c) => `'${c}'`).join(', ')})`);
+      }
       return raw;
+    }
   }
+}
+
+/** vLLM's `optional_type(json.loads)`: '' and 'None' are None, else JSON or an argparse error. */
+function parseJsonArg(flag: string, raw: string): unknown {
+  if (raw === '' || raw === 'None') return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new UsageError(`argument ${flag}: Value ${raw} cannot be converted to ${JSON_LOADS_REPR}.`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function isFlagToken(t: string): boolean {
@@ -267,6 +324,23 @@ function resolve(values: Map<string, unknown>, modelTag: string | undefined): Se
     disableAccessLog: get('disable-uvicorn-access-log', false),
     enablePromptTokensDetails: get('enable-prompt-tokens-details', false),
     enableForceIncludeUsage: get('enable-force-include-usage', false),
+    runner: get<RunnerOption>('runner', 'auto'),
+    convert: get<ConvertOption>('convert', 'auto'),
+    hfOverrides: hfOverrides(values.get('hf-overrides')),
+    tokenizerMode: get('tokenizer-mode', 'auto'),
+    poolerConfig: poolerConfig(values.get('pooler-config') ?? values.get('override-pooler-config')),
     given,
   };
+}
+
+function hfOverrides(v: unknown): Readonly<Record<string, unknown>> | string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string' || isObject(v)) return v;
+  return JSON.stringify(v);
+}
+
+function poolerConfig(v: unknown): Readonly<Record<string, unknown>> | null {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) throw new UsageError(`argument --pooler-config: Value ${JSON.stringify(v)} cannot be converted to PoolerConfig.`);
+  return v;
 }
