@@ -16,6 +16,8 @@ export interface GpuProfile {
   readonly memoryBandwidth: number;
   /** Peak dense BF16/FP16 tensor FLOP/s. */
   readonly peakFlops: number;
+  /** Peak FP32 (non-tensor-core) FLOP/s: what `--dtype float32` runs at (PyTorch leaves TF32 matmuls off). */
+  readonly fp32Flops: number;
   /** Sustained host-to-device weight loading rate per GPU (disk/page cache + PCIe), bytes/s. */
   readonly loadBandwidth: number;
 }
@@ -30,6 +32,7 @@ export const GPU_PROFILES: Readonly<Record<string, GpuProfile>> = {
     memoryBytes: 79.19 * GiB,
     memoryBandwidth: 3.35e12,
     peakFlops: 989e12,
+    fp32Flops: 67e12,
     loadBandwidth: 2.5e9,
   },
   'H200-141GB': {
@@ -38,6 +41,7 @@ export const GPU_PROFILES: Readonly<Record<string, GpuProfile>> = {
     memoryBytes: 139.8 * GiB,
     memoryBandwidth: 4.8e12,
     peakFlops: 989e12,
+    fp32Flops: 67e12,
     loadBandwidth: 2.5e9,
   },
   'A100-80GB': {
@@ -46,6 +50,7 @@ export const GPU_PROFILES: Readonly<Record<string, GpuProfile>> = {
     memoryBytes: 79.15 * GiB,
     memoryBandwidth: 2.0e12,
     peakFlops: 312e12,
+    fp32Flops: 19.5e12,
     loadBandwidth: 2.0e9,
   },
   'A100-40GB': {
@@ -54,6 +59,7 @@ export const GPU_PROFILES: Readonly<Record<string, GpuProfile>> = {
     memoryBytes: 39.38 * GiB,
     memoryBandwidth: 1.555e12,
     peakFlops: 312e12,
+    fp32Flops: 19.5e12,
     loadBandwidth: 2.0e9,
   },
   'L40S-48GB': {
@@ -62,6 +68,7 @@ export const GPU_PROFILES: Readonly<Record<string, GpuProfile>> = {
     memoryBytes: 44.39 * GiB,
     memoryBandwidth: 0.864e12,
     peakFlops: 362e12,
+    fp32Flops: 91.6e12,
     loadBandwidth: 1.5e9,
   },
   'L4-24GB': {
@@ -70,6 +77,7 @@ export const GPU_PROFILES: Readonly<Record<string, GpuProfile>> = {
     memoryBytes: 22.04 * GiB,
     memoryBandwidth: 0.3e12,
     peakFlops: 121e12,
+    fp32Flops: 30.3e12,
     loadBandwidth: 1.0e9,
   },
 };

@@ -41,7 +41,11 @@ export interface ModelInfo {
   /** `architectures[0]`. */
   readonly architecture: string;
   /** `torch_dtype` of the checkpoint (what `--dtype auto` serves). */
-  readonly dtype: 'bfloat16' | 'float16';
+  readonly dtype: 'bfloat16' | 'float16' | 'float32';
+  /** Encoder-only (BERT-style) pooling model: no generation, bidirectional attention. */
+  readonly encoderOnly?: boolean;
+  /** `vocab_size` (used by encoder models' tokenizer). */
+  readonly vocabSize?: number;
   readonly template: TemplateFamily;
   /** Instruction-tuned (false: a base model that tends to keep generating). */
   readonly instruct: boolean;
@@ -62,6 +66,7 @@ const MISTRAL_7B: Layout = { layers: 32, hidden: 4096, heads: 32, kvHeads: 8, he
 const MIXTRAL_8X7B: Layout = { layers: 32, hidden: 4096, heads: 32, kvHeads: 8, headDim: 128, architecture: 'MixtralForCausalLM' };
 const MIXTRAL_8X22B: Layout = { layers: 56, hidden: 6144, heads: 48, kvHeads: 8, headDim: 128, architecture: 'MixtralForCausalLM' };
 const PHI3_MINI: Layout = { layers: 32, hidden: 3072, heads: 32, kvHeads: 32, headDim: 96, architecture: 'Phi3ForCausalLM' };
+const BERT_BASE: Layout = { layers: 12, hidden: 768, heads: 12, kvHeads: 12, headDim: 64, architecture: 'BertModel' };
 const QWEN3_06B: Layout = { layers: 28, hidden: 1024, heads: 16, kvHeads: 8, headDim: 128, architecture: 'Qwen3ForCausalLM' };
 
 const META_GEN: GenerationDefaults = { temperature: 0.6, top_p: 0.9 };
@@ -129,8 +134,18 @@ export const BUILTIN_MODELS: readonly ModelInfo[] = [
   entry('m42-health/Llama3-Med42-70B', 70.55, LLAMA_70B, 8192, 'llama3', 0.71),
   entry('OpenMeditron/Meditron3-8B', 8.03, LLAMA3_8B, 131072, 'llama31', 0.65),
   entry('OpenMeditron/Meditron3-70B', 70.55, LLAMA_70B, 131072, 'llama31', 0.84),
+  // SciBERT (BERTScore's model in CLUE). Its config.json is float32; the matmul parameters of the
+  // encoder layers (12 x 12 x hidden^2) are what a forward pass computes with.
+  entry('allenai/scibert_scivocab_uncased', 0.11, BERT_BASE, 512, 'none', 0, {
+    dtype: 'float32', encoderOnly: true, vocabSize: 31090, activeParamsB: encoderComputeParamsB(12, 768),
+  }),
   entry('Qwen/Qwen3-0.6B', 0.6, QWEN3_06B, 40960, 'chatml', 0.3, { generationConfig: { temperature: 0.6, top_p: 0.95, top_k: 20 } }),
 ];
+
+/** Parameters an encoder forward pass multiplies with: 12 x hidden^2 per layer (QKV, output, 4x MLP), in billions. */
+export function encoderComputeParamsB(layers: number, hidden: number): number {
+  return (layers * 12 * hidden * hidden) / 1e9;
+}
 
 function baseName(s: string): string {
   const t = s.replace(/\/+$/, '');

@@ -10,6 +10,7 @@ import { type FaultSpec, parseFaults } from './faults.js';
 import { DEFAULT_GPU, type GpuProfile, getGpuProfile } from './gpu-profiles.js';
 import type { ModelInfo, TemplateFamily } from './model-table.js';
 import { loadOracle } from './oracle.js';
+import type { PoolingApi } from './pooling/pooling-params.js';
 
 /** Resolved simulator settings. */
 export interface SimSettings {
@@ -23,6 +24,8 @@ export interface SimSettings {
   readonly faults: FaultSpec;
   /** Entries from `VLLM_SIM_MODELS`. */
   readonly extraModels: readonly ModelInfo[];
+  /** `VLLM_SIM_POOLING_API`: which release's /pooling semantics to imitate. @default '0.11.0' */
+  readonly poolingApi: PoolingApi;
 }
 
 function parseSkill(raw: string | undefined): number | Map<string, number> | null {
@@ -69,7 +72,9 @@ function modelFromJson(v: unknown, where: string): ModelInfo {
     throw new SimError('INVALID_ENV', `${where}: field 'template' must be one of ${TEMPLATES.join(', ')}`);
   }
   const dtype = o['dtype'] ?? 'bfloat16';
-  if (dtype !== 'bfloat16' && dtype !== 'float16') throw new SimError('INVALID_ENV', `${where}: field 'dtype' must be bfloat16 or float16`);
+  if (dtype !== 'bfloat16' && dtype !== 'float16' && dtype !== 'float32') {
+    throw new SimError('INVALID_ENV', `${where}: field 'dtype' must be bfloat16, float16 or float32`);
+  }
   const skill = o['skill'];
   if (skill !== undefined && !(typeof skill === 'number' && skill >= 0 && skill <= 1)) {
     throw new SimError('INVALID_ENV', `${where}: field 'skill' must be a number in [0, 1]`);
@@ -121,6 +126,13 @@ export function loadModelsFile(path: string): ModelInfo[] {
   throw new SimError('INVALID_ENV', `VLLM_SIM_MODELS: ${path} must hold a JSON array or object`);
 }
 
+function parsePoolingApi(raw: string | undefined): PoolingApi {
+  const v = (raw ?? '').trim();
+  if (v === '' || v === '0.11.0') return '0.11.0';
+  if (v === '0.11.1' || v === '0.11.2') return '0.11.1';
+  throw new SimError('INVALID_ENV', `VLLM_SIM_POOLING_API: expected 0.11.0, 0.11.1 or 0.11.2, got '${raw}'`);
+}
+
 /**
  * Reads and validates every `VLLM_SIM_*` variable.
  * @throws SimError for the first bad variable.
@@ -141,6 +153,7 @@ export function loadSimSettings(env: NodeJS.ProcessEnv): SimSettings {
     oracle: oraclePath ? loadOracle(oraclePath) : null,
     faults: parseFaults(env['VLLM_SIM_FAULTS']),
     extraModels: modelsPath ? loadModelsFile(modelsPath) : [],
+    poolingApi: parsePoolingApi(env['VLLM_SIM_POOLING_API']),
   };
 }
 

@@ -11,8 +11,8 @@ function traceback(frames: readonly string[], exception: string, message: string
   return ['Traceback (most recent call last):', ...frames.map((f) => '  ' + f), ...`${exception}: ${message}`.split('\n')];
 }
 
-/** Prints an engine-core start-up failure (KV cache, no cache memory, CUDA OOM). */
-export function printEngineCoreFailure(log: VllmLogger, site: 'kv_cache' | 'no_cache_memory' | 'oom', exception: string, message: string): void {
+/** Prints an engine-core start-up failure (KV cache, no cache memory, CUDA OOM, weights missing from the checkpoint). */
+export function printEngineCoreFailure(log: VllmLogger, site: 'kv_cache' | 'no_cache_memory' | 'oom' | 'weights', exception: string, message: string): void {
   log.error(LOG.coreFailed(traceback(FRAMES[site], exception, message)), 'EngineCore_DP0');
   log.stderrLines(['Process EngineCore_DP0:', ...traceback([...FRAMES.processBootstrap, ...FRAMES[site]], exception, message)], 'EngineCore_DP0');
   log.stderrLines(traceback([...FRAMES.apiServer, ...FRAMES.waitForEngine], 'RuntimeError', ENGINE_CORE_FAILED));

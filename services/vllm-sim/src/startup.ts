@@ -10,6 +10,7 @@ import { resolveTemplate, type ResolvedTemplate } from './chat-template.js';
 import { defaultSchedulerLimits } from './gpu-profiles.js';
 import type { VllmLogger } from './log.js';
 import { loadTimes, oom, planMemory, type MemoryInputs, type MemoryPlan } from './memory-plan.js';
+import { resolveModel, type RunnerType } from './model-resolution.js';
 import { bytesPerParam, findModel, guessModelFromName, torchDtype, type GenerationDefaults, type ModelInfo } from './model-table.js';
 import { pyRepr } from './py-repr.js';
 import type { SimSettings } from './sim-env.js';
@@ -31,6 +32,8 @@ export interface EngineSetup {
   readonly template: ResolvedTemplate;
   /** Sampling defaults in effect (`--generation-config`). */
   readonly generationDefaults: GenerationDefaults;
+  /** `generate` serves the completion APIs; `pooling` serves /pooling and /v1/embeddings. */
+  readonly runner: RunnerType;
 }
 
 /** Sleeps `ms` of wall-clock time. */
@@ -88,8 +91,12 @@ export async function runStartup(
     return { ok: false as const };
   };
   if (sim.faults.failStart === 'gated') return failConfig('huggingface_hub.errors.GatedRepoError', gatedRepoMessage(args.model), 'hf_hub');
-  const model = findModel(args.model, sim.extraModels) ?? guessModelFromName(args.model);
-  if (!model || sim.faults.failStart === 'invalid_repo') return failConfig('ValueError', invalidRepoMessage(args.model));
+  const found = findModel(args.model, sim.extraModels) ?? guessModelFromName(args.model);
+  if (!found || sim.faults.failStart === 'invalid_repo') return failConfig('ValueError', invalidRepoMessage(args.model));
+  const resolved = resolveModel(found, args.hfOverrides, args.runner, args.convert);
+  if (!resolved.ok && !resolved.atLoad) return failConfig(resolved.exception, resolved.message);
+  const model = resolved.ok ? resolved.model : found;
+  const runner: RunnerType = resolved.ok ? resolved.runner : 'pooling';
   const tp = args.tensorParallelSize * args.pipelineParallelSize;
   if (model.heads % args.tensorParallelSize !== 0) {
     return failConfig('ValueError', headsNotDivisibleMessage(model.heads, args.tensorParallelSize));
@@ -104,13 +111,18 @@ export async function runStartup(
 
   const limits = defaultSchedulerLimits(sim.gpu);
   const maxNumSeqs = args.maxNumSeqs ?? limits.maxNumSeqs;
-  const maxNumBatchedTokens = args.maxNumBatchedTokens ?? limits.maxNumBatchedTokens;
-  const prefixCaching = args.enablePrefixCaching ?? true;
+  // Encoder-only pooling models run without chunked prefill, so a whole max-length prompt must fit one step.
+  const encoder = model.encoderOnly === true;
+  const maxNumBatchedTokens = Math.max(args.maxNumBatchedTokens ?? limits.maxNumBatchedTokens, encoder ? maxModelLen : 0);
+  const prefixCaching = encoder ? false : (args.enablePrefixCaching ?? true);
   const dtypeBytes = bytesPerParam(model, args.dtype);
   const times = loadTimes(model, sim.gpu, tp, dtypeBytes, args.enforceEager);
+  if (resolved.ok) for (const note of resolved.notes) log.info(LOG.modelNote(note));
   log.info(LOG.architecture(model.architecture));
   log.info(LOG.maxModelLen(maxModelLen));
-  log.info(LOG.chunkedPrefill(maxNumBatchedTokens));
+  if (encoder) log.info(LOG.poolingNoChunkedPrefill());
+  else log.info(LOG.chunkedPrefill(maxNumBatchedTokens));
+  if (args.tokenizerMode === 'slow') log.warning(LOG.slowTokenizer());
   const names = args.servedModelNames ?? [args.model];
 
   await scaled(times.processStart);
@@ -120,7 +132,7 @@ export async function runStartup(
       `dtype=${torchDtype(model, args.dtype)}, max_seq_len=${maxModelLen}, tensor_parallel_size=${args.tensorParallelSize}, ` +
       `pipeline_parallel_size=${args.pipelineParallelSize}, enforce_eager=${args.enforceEager ? 'True' : 'False'}, ` +
       `device_config=cuda, seed=${args.seed}, served_model_name=${names[0]}, enable_prefix_caching=${prefixCaching ? 'True' : 'False'}, ` +
-      `chunked_prefill_enabled=True`,
+      `chunked_prefill_enabled=${model.encoderOnly ? 'False' : 'True'}`,
     ),
     'EngineCore_DP0',
   );
@@ -141,6 +153,11 @@ export async function runStartup(
   if (!outcome.ok && outcome.kind === 'oom') {
     await scaled(times.weights * 0.7);
     printEngineCoreFailure(log, 'oom', outcome.exception, outcome.message);
+    return { ok: false };
+  }
+  if (!resolved.ok) {
+    await scaled(times.weights);
+    printEngineCoreFailure(log, 'weights', resolved.exception, resolved.message);
     return { ok: false };
   }
   await scaled(times.weights);
@@ -173,7 +190,7 @@ export async function runStartup(
   const initTook = times.weights + times.compile + times.profile + times.graphs + times.distributedInit;
   log.info(LOG.initEngine(initTook), 'EngineCore_DP0');
 
-  const defaults = generationDefaults(args, model);
+  const defaults = runner === 'pooling' ? {} : generationDefaults(args, model);
   if (Object.keys(defaults).length > 0) {
     log.warning(LOG.generationConfig());
     log.info(LOG.samplingDefaults(pyRepr(defaults)));
@@ -191,6 +208,7 @@ export async function runStartup(
       prefixCaching,
       template: resolveTemplate(model, tmpl.text),
       generationDefaults: defaults,
+      runner,
     },
   };
 }

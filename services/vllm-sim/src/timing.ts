@@ -63,7 +63,7 @@ export function createPerfModel(p: PerfInputs): PerfModel {
   const sharedParams = activeParams - perToken * expertParams;
   const kvPerToken = kvBytesPerToken(model, p.dtypeBytes);
   const bandwidth = gpu.memoryBandwidth * BANDWIDTH_EFFICIENCY * tp;
-  const flops = gpu.peakFlops * PREFILL_MFU * tp;
+  const flops = (p.dtypeBytes >= 4 ? gpu.fp32Flops : gpu.peakFlops) * PREFILL_MFU * tp;
   const baseOverhead = p.enforceEager ? 0.004 : 0.0015;
   const allReduce = tp > 1 ? 2 * model.layers * 8e-6 : 0;
   const attnWidth = model.heads * model.headDim;
