@@ -54,8 +54,24 @@ export interface TokenizerSpec {
   readonly eos: string;
 }
 
+/** What the HTTP layer needs of a tokenizer (the byte-chunk SimTokenizer or the BERT WordPiece one). */
+export interface TextTokenizer {
+  /** Token ids of `text`, with the model's special tokens when `addSpecialTokens`. */
+  encode(text: string, addSpecialTokens?: boolean): number[];
+  /**
+   * Text of token ids.
+   * @throws TokenIdError for ids outside the vocabulary.
+   */
+  decode(ids: readonly number[]): string;
+  /**
+   * The string of one token id.
+   * @throws TokenIdError for an invalid id.
+   */
+  tokenString(id: number): string;
+}
+
 /** A tokenizer bound to one model's BOS/EOS. */
-export class SimTokenizer {
+export class SimTokenizer implements TextTokenizer {
   readonly bosToken: string | null;
   readonly eosToken: string;
   readonly bosId: number | null;

@@ -6,7 +6,7 @@
 import { continuationText } from '../answers/generate.js';
 import type { ServerContext } from '../context.js';
 import type { SequenceHandle } from '../engine.js';
-import type { SimTokenizer } from '../tokenizer.js';
+import type { TextTokenizer } from '../tokenizer.js';
 import { maxTokensTooLargeMessage, promptTooLongMessage, samplingErrors } from '../vllm-compat.js';
 import { badRequest } from './respond.js';
 
@@ -89,7 +89,7 @@ export interface OutputPlan {
 }
 
 /** Plans the output of an answer under the sampling parameters. */
-export function planOutput(tok: SimTokenizer, answer: string, s: Sampling): OutputPlan {
+export function planOutput(tok: TextTokenizer, answer: string, s: Sampling): OutputPlan {
   let generated = answer;
   let visible = answer;
   let stopReason: string | null = null;
