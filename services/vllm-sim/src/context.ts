@@ -2,11 +2,12 @@
 import type { ServeArgs } from './cli-args.js';
 import type { Engine } from './engine.js';
 import type { FaultRuntime } from './fault-runtime.js';
+import type { HiddenStateModel } from './pooling/hidden-states.js';
 import type { VllmLogger } from './log.js';
 import type { SimMetrics } from './metrics.js';
 import type { SimSettings } from './sim-env.js';
 import type { EngineSetup } from './startup.js';
-import type { SimTokenizer, TokenizerSpec } from './tokenizer.js';
+import type { TextTokenizer, TokenizerSpec } from './tokenizer.js';
 
 /** Per-server state shared by the handlers. */
 export interface ServerContext {
@@ -15,7 +16,7 @@ export interface ServerContext {
   readonly setup: EngineSetup;
   /** `--served-model-name` values, or the model id; responses use the first. */
   readonly servedNames: readonly string[];
-  readonly tokenizer: SimTokenizer;
+  readonly tokenizer: TextTokenizer;
   readonly tokenizerSpec: TokenizerSpec;
   readonly engine: Engine;
   readonly metrics: SimMetrics;
@@ -25,6 +26,8 @@ export interface ServerContext {
   readonly apiKeys: readonly string[];
   readonly log: VllmLogger;
   readonly faults: FaultRuntime;
+  /** Hidden-state generator of a pooling-runner server (null for generate servers). */
+  readonly hiddenStates: HiddenStateModel | null;
   /** Abort functions of in-flight generations (for shutdown). */
   readonly inflight: Set<() => void>;
 }

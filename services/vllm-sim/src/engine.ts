@@ -49,6 +49,12 @@ export interface SequenceSpec {
   readonly outputLength: number;
   /** Reason reported when `outputLength` tokens have been generated. */
   readonly finishReason: 'stop' | 'length';
+  /**
+   * A pooling request: the whole prompt is processed in one step (no chunked prefill, as vLLM runs
+   * ALL/CLS pooling on encoder models) and the sequence finishes with `stop` after it, generating
+   * no tokens. `outputLength` is ignored.
+   */
+  readonly pooling?: boolean;
   /** Called after every step that produced a token, with the number generated so far. */
   onProgress(generated: number): void;
   /** Called exactly once when the sequence ends. */
@@ -253,6 +259,7 @@ export class Engine {
       const seq = this.waiting[0]!;
       if (seq.arrival > t) break;
       if (!seq.admittedOnce) this.lookupPrefix(seq);
+      if (seq.spec.pooling && seq.prefillRemaining > budget && items.length > 0) break;
       const tokens = Math.min(seq.prefillRemaining, budget);
       if (!this.allocate(seq, seq.computed + tokens)) break;
       this.waiting.shift();
@@ -290,6 +297,10 @@ export class Engine {
           seq.firstToken = step.end;
           this.o.observer?.onPromptDone?.(seq.promptLen);
           if (this.o.prefixCaching) this.storePrefix(seq);
+        }
+        if (seq.spec.pooling) {
+          this.finish(seq, 'stop', step.end);
+          continue;
         }
       } else if (seq.lastToken >= 0) {
         gaps.push(step.end - seq.lastToken);

@@ -20,6 +20,8 @@ import { type SimSettings, resolveSkill } from './sim-env.js';
 import { runStartup, type EngineSetup } from './startup.js';
 import { createPerfModel } from './timing.js';
 import { SimTokenizer } from './tokenizer.js';
+import { BertWordPieceTokenizer } from './bert/wordpiece.js';
+import { HiddenStateModel } from './pooling/hidden-states.js';
 import { LOG, ROUTES, UVICORN } from './vllm-compat.js';
 
 /** Process hooks (injectable for tests). */
@@ -166,7 +168,7 @@ export class SimServer {
       sim: this.sim,
       setup,
       servedNames,
-      tokenizer: new SimTokenizer(spec),
+      tokenizer: setup.model.encoderOnly ? new BertWordPieceTokenizer(setup.model.vocabSize ?? 30522) : new SimTokenizer(spec),
       tokenizerSpec: spec,
       engine,
       metrics,
@@ -174,6 +176,7 @@ export class SimServer {
       apiKeys: args.apiKeys.length > 0 ? args.apiKeys : envKey ? [envKey] : [],
       log: this.log,
       faults: new FaultRuntime(this.sim.faults, engine, this.log, this.sim.timeScale, (c) => this.hooks.exit(c)),
+      hiddenStates: setup.runner === 'pooling' ? new HiddenStateModel(setup.model.hidden, setup.model.layers) : null,
       inflight: new Set(),
     };
   }

@@ -91,6 +91,45 @@ export const GEN_PROMPT_AND_CONTINUE =
 /** Model-validator text when /tokenize gets both forms. */
 export const TOKENIZE_PROMPT_AND_MESSAGES = 'Only one of `prompt` or `messages` may be given.';
 
+/**
+ * Returned by the API-server route when the runner has no handler for it (api_server.py
+ * `create_chat_completion` & co.): `base(raw_request).create_error_response(...)` is *returned*,
+ * not wrapped in a JSONResponse, so FastAPI sends it with **HTTP 200** and the usual error body.
+ */
+export const UNSUPPORTED_API_MESSAGE = {
+  chat: 'The model does not support Chat Completions API',
+  completions: 'The model does not support Completions API',
+  embeddings: 'The model does not support Embeddings API',
+  pooling: 'The model does not support Pooling API',
+} as const;
+
+/**
+ * Pooling/embedding input too long (vllm/entrypoints/renderer.py `_create_tokens_prompt`, used by
+ * /pooling and /v1/embeddings in 0.11.0; a prompt of exactly max_model_len tokens is allowed).
+ */
+export function poolingInputTooLongMessage(maxModelLen: number, promptTokens: number): string {
+  return promptTooLongMessage(maxModelLen, promptTokens);
+}
+
+/** renderer.py `_validate_and_normalize_truncate_tokens`. */
+export function truncateTooLargeMessage(truncate: number, maxLength: number): string {
+  return `truncate_prompt_tokens (${truncate}) cannot be greater than max_length (${maxLength}). Please select a smaller truncation size.`;
+}
+
+/** PoolingParams._verify_valid_parameters. */
+export function poolingParamsInvalidMessage(task: string, valid: readonly string[], invalid: readonly string[]): string {
+  const list = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+  return `Task ${task} only supports ${list(valid)} parameters, does not support ${list(invalid)} parameters`;
+}
+
+/** serving_pooling.py (0.11.1+): a task the model has no pooler for. */
+export function poolingTaskUnsupportedMessage(task: string, supported: readonly string[]): string {
+  return `Task ${task} is not supported, it must be one of (${supported.map((t) => `'${t}'`).join(', ')}).`;
+}
+
+/** serving_pooling.py / serving_embedding.py: `dimensions` on these endpoints. */
+export const DIMENSIONS_UNSUPPORTED = 'dimensions is currently not supported';
+
 /** What a tokenizer's decode raises for an id it cannot convert. */
 export const DETOKENIZE_OVERFLOW = 'out of range integral type conversion attempted';
 
@@ -201,6 +240,11 @@ export const LOG = {
   version: (): LogLine => ['api_server.py:1839', `vLLM API server version ${VLLM_VERSION}`],
   nonDefaultArgs: (repr: string): LogLine => ['utils.py:233', `non-default args: ${repr}`],
   architecture: (arch: string): LogLine => ['model.py:547', `Resolved architecture: ${arch}`],
+  modelNote: (text: string): LogLine => ['model.py:1421', text],
+  poolingNoChunkedPrefill: (): LogLine => ['config.py:403', 'Only "last" pooling supports chunked prefill and prefix caching; disabling both.'],
+  slowTokenizer: (): LogLine => ['tokenizer.py:254', 'Using a slow tokenizer. This might cause a significant slowdown. Consider using a fast tokenizer instead.'],
+  supportedTasks: (repr: string): LogLine => ['api_server.py:1634', `Supported_tasks: ${repr}`],
+  ignoredFields: (repr: string): LogLine => ['protocol.py:93', `The following fields were present in the request but ignored: ${repr}`],
   maxModelLen: (n: number): LogLine => ['model.py:1510', `Using max model len ${n}`],
   chunkedPrefill: (n: number): LogLine => ['scheduler.py:205', `Chunked prefill is enabled with max_num_batched_tokens=${n}.`],
   engineInit: (config: string): LogLine => ['core.py:77', `Initializing a V1 LLM engine (v${VLLM_VERSION}) with config: ${config}`],
@@ -274,6 +318,12 @@ export const FRAMES = {
     `File "${PY_SITE}/vllm/v1/engine/core.py", line 92, in __init__`, '  self._initialize_kv_caches(vllm_config)',
     `File "${PY_SITE}/vllm/v1/core/kv_cache_utils.py", line 691, in check_enough_kv_cache_memory`, '  raise ValueError("No available memory for the cache blocks. "',
   ],
+  weights: [
+    `File "${PY_SITE}/vllm/v1/engine/core.py", line 699, in run_engine_core`, '  engine_core = EngineCoreProc(*args, **kwargs)',
+    `File "${PY_SITE}/vllm/v1/worker/gpu_model_runner.py", line 2610, in load_model`, '  self.model = model_loader.load_model(',
+    `File "${PY_SITE}/vllm/model_executor/model_loader/base_loader.py", line 56, in load_model`, '  self.load_weights(model, model_config)',
+    `File "${PY_SITE}/vllm/model_executor/model_loader/default_loader.py", line 288, in load_weights`, '  raise ValueError(',
+  ],
   oom: [
     `File "${PY_SITE}/vllm/v1/engine/core.py", line 699, in run_engine_core`, '  engine_core = EngineCoreProc(*args, **kwargs)',
     `File "${PY_SITE}/vllm/v1/engine/core.py", line 83, in __init__`, '  self.model_executor = executor_class(vllm_config)',
@@ -317,6 +367,8 @@ export const ROUTES: ReadonlyArray<readonly [string, string]> = [
   ['/version', 'GET'],
   ['/v1/chat/completions', 'POST'],
   ['/v1/completions', 'POST'],
+  ['/v1/embeddings', 'POST'],
+  ['/pooling', 'POST'],
   ['/metrics', 'GET'],
 ];
 

@@ -8,14 +8,29 @@ import { randomUUID } from 'node:crypto';
 import type { ServerContext } from '../context.js';
 import { pythonExposition } from '../metrics-format.js';
 import { modelsBody } from '../openai-shapes.js';
-import { LOG, METHOD_NOT_ALLOWED_BODY, NOT_FOUND_BODY, UNAUTHORIZED_BODY, UVICORN, VLLM_VERSION } from '../vllm-compat.js';
+import { LOG, METHOD_NOT_ALLOWED_BODY, NOT_FOUND_BODY, UNAUTHORIZED_BODY, UNSUPPORTED_API_MESSAGE, UVICORN, VLLM_VERSION } from '../vllm-compat.js';
 import { handleChat } from './chat.js';
 import { handleCompletions } from './completions.js';
+import { handleEmbeddings, handlePooling } from './pooling.js';
 import { HttpError, errorBody, sendEmpty, sendJson } from './respond.js';
 import { handleDetokenize, handleTokenize } from './tokenize.js';
 import { parseJsonBody } from './validation.js';
 
 type Handler = (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void> | void;
+
+/**
+ * An API the runner has no handler for: vLLM returns the ErrorResponse object from the route, so
+ * FastAPI sends it with status 200 (api_server.py, 0.11.0).
+ */
+function onlyFor(runner: 'generate' | 'pooling', api: keyof typeof UNSUPPORTED_API_MESSAGE, handler: Handler): Handler {
+  return (ctx, req, res, body) => {
+    if (ctx.setup.runner !== runner) {
+      sendJson(res, 200, errorBody(UNSUPPORTED_API_MESSAGE[api]));
+      return;
+    }
+    return handler(ctx, req, res, body);
+  };
+}
 
 const health: Handler = (ctx, _req, res) => sendEmpty(res, ctx.faults.state === 'dead' ? 503 : 200);
 
@@ -38,8 +53,10 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   },
   '/tokenize': { POST: (ctx, _q, res, body) => handleTokenize(ctx, res, body) },
   '/detokenize': { POST: (ctx, _q, res, body) => handleDetokenize(ctx, res, body) },
-  '/v1/chat/completions': { POST: handleChat },
-  '/v1/completions': { POST: handleCompletions },
+  '/v1/chat/completions': { POST: onlyFor('generate', 'chat', handleChat) },
+  '/v1/completions': { POST: onlyFor('generate', 'completions', handleCompletions) },
+  '/v1/embeddings': { POST: onlyFor('pooling', 'embeddings', handleEmbeddings) },
+  '/pooling': { POST: onlyFor('pooling', 'pooling', handlePooling) },
 };
 
 function authorized(ctx: ServerContext, req: IncomingMessage, path: string): boolean {
