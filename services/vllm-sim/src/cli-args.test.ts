@@ -92,3 +92,21 @@ test('the given flags are recorded for the non-default args log line', () => {
   assert.equal(a.given.get('port'), 8001);
   assert.deepEqual(a.given.get('api_key'), ['secret']);
 });
+
+test('pooling flags of the BERTScore worker', () => {
+  const a = serve([
+    'serve', 'allenai/scibert_scivocab_uncased', '--runner', 'pooling', '--hf-overrides', '{"architectures":["BertModel"],"num_hidden_layers":8}',
+    '--tokenizer-mode', 'slow', '--dtype', 'float32', '--convert', 'none', '--pooler-config', '{"softmax": false}',
+  ]);
+  assert.equal(a.runner, 'pooling');
+  assert.equal(a.convert, 'none');
+  assert.deepEqual(a.hfOverrides, { architectures: ['BertModel'], num_hidden_layers: 8 });
+  assert.equal(a.tokenizerMode, 'slow');
+  assert.equal(a.dtype, 'float32');
+  assert.deepEqual(a.poolerConfig, { softmax: false });
+  assert.equal(serve(['serve', 'm-7b']).runner, 'auto');
+  assert.equal(serve(['serve', 'm-7b', '--hf-overrides', 'oops']).hfOverrides, 'oops');
+  assert.throws(() => parseCli(['serve', 'm', '--tokenizer-mode', 'fast']), /invalid choice: 'fast' \(choose from 'auto', 'slow', 'mistral', 'custom'\)/);
+  assert.throws(() => parseCli(['serve', 'm', '--dtype', 'fp8']), /argument --dtype: invalid choice: 'fp8'/);
+  assert.throws(() => parseCli(['serve', 'm', '--hf-overrides', '{bad}']), /argument --hf-overrides: Value \{bad\} cannot be converted to <function loads at/);
+});

@@ -129,7 +129,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   checkModel(ctx, model);
   const known = with0111 ? new Set([...KNOWN_FIELDS, ...POOLING_0111_FIELDS]) : KNOWN_FIELDS;
   const ignored = Object.keys(r.body).filter((k) => !known.has(k));
-  if (ignored.length > 0) ctx.log.warning(LOG.ignoredFields(pyRepr(new Set(ignored))));
+  if (ignored.length > 0) ctx.log.warning(LOG.ignoredFields(`{${ignored.map((k) => pyRepr(k)).join(', ')}}`));
 
   if (dimensions !== undefined) throw badRequest(DIMENSIONS_UNSUPPORTED);
   const L = ctx.setup.maxModelLen;
