@@ -10,7 +10,7 @@ export type { PyValue, PyDict, PyRecord } from './py/value.js';
 export { pyStr, pyRepr } from './py/str.js';
 export { pyFormat } from './py/format.js';
 export { parsePyJson } from './py/json.js';
-export { statisticsMean, numpyMean, exactMean } from './py/mean.js';
+export { statisticsMean, numpyMean, numpyMeanFloat32, exactMean } from './py/mean.js';
 export { formatFixed } from './py/fmt.js';
 
 export { readBytes, readText, decodeUtf8 } from './loaders/text.js';
