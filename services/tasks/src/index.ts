@@ -29,6 +29,15 @@ export { rougeScores } from './metrics/rouge.js';
 export { parseIcdCodes, computeIcdMetrics } from './metrics/icd.js';
 export { loadIcd10Table, type Icd10Table } from './metrics/icd10-table.js';
 export { mednliAccuracy } from './metrics/mednli.js';
+export {
+  bertPairStats,
+  bertBatchScores,
+  BERTSCORE_BATCH_SIZE,
+  type TokenEmbeddings,
+  type SpecialIds,
+  type BertPairStats,
+  type BertScores,
+} from './metrics/bertscore.js';
 
 export * from './scoring/metric-keys.js';
 export * from './scoring/model-scorers.js';
