@@ -5,7 +5,8 @@
 #   runtime (`clue up`): nats-server — the JetStream server every pipeline test and `clue up` run against
 #                        (Debian ships 2.9.10). Installed first, on its own: without it nothing runs.
 #   tests (`npm test`):  python3 + Debian's python3-pandas/python3-openpyxl (our Python-compatible code and
-#                        the XLSX reader are cross-checked against Python and pandas.read_excel);
+#                        the XLSX reader are cross-checked against Python and pandas.read_excel) and
+#                        python3-numpy (np.mean of float32 and a numpy port of bert_score's matching);
 #                        prometheus + promtool (the observability test scrapes a local cluster, checks the
 #                        alert rules); shellcheck (the image build script is linted).
 #
@@ -17,7 +18,7 @@ strict=0
 for a in "$@"; do
   case "$a" in
     --strict) strict=1 ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-system-deps.sh: unknown argument '$a' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -30,6 +31,7 @@ have nats-server || runtime+=(nats-server)
 tests=()
 have python3 || tests+=(python3)
 /usr/bin/python3 -c 'import pandas, openpyxl' >/dev/null 2>&1 || tests+=(python3-pandas python3-openpyxl)
+/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || tests+=(python3-numpy)
 { have prometheus && have promtool; } || tests+=(prometheus)
 have shellcheck || tests+=(shellcheck)
 

@@ -10,7 +10,7 @@ export type { PyValue, PyDict, PyRecord } from './py/value.js';
 export { pyStr, pyRepr } from './py/str.js';
 export { pyFormat } from './py/format.js';
 export { parsePyJson } from './py/json.js';
-export { statisticsMean, numpyMean, exactMean } from './py/mean.js';
+export { statisticsMean, numpyMean, numpyMeanFloat32, exactMean } from './py/mean.js';
 export { formatFixed } from './py/fmt.js';
 
 export { readBytes, readText, decodeUtf8 } from './loaders/text.js';
@@ -29,6 +29,15 @@ export { rougeScores } from './metrics/rouge.js';
 export { parseIcdCodes, computeIcdMetrics } from './metrics/icd.js';
 export { loadIcd10Table, type Icd10Table } from './metrics/icd10-table.js';
 export { mednliAccuracy } from './metrics/mednli.js';
+export {
+  bertPairStats,
+  bertBatchScores,
+  BERTSCORE_BATCH_SIZE,
+  type TokenEmbeddings,
+  type SpecialIds,
+  type BertPairStats,
+  type BertScores,
+} from './metrics/bertscore.js';
 
 export * from './scoring/metric-keys.js';
 export * from './scoring/model-scorers.js';

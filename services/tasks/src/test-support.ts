@@ -30,3 +30,32 @@ export function runPython(script: string, input = ''): string {
   if (r.status !== 0) throw new Error(`python3 exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
+
+/** A python3 that can import numpy, and numpy's version; CLUE pins numpy 1.26, so a 1.x numpy is preferred. */
+export interface NumpyPython {
+  readonly exe: string;
+  readonly version: string;
+}
+
+/**
+ * The python3 named by CLUE_NUMPY_PYTHON if set; else, of `python3` on PATH and `/usr/bin/python3` (where
+ * Debian's python3-numpy installs), one with numpy, preferring numpy 1.x. Undefined when none has numpy.
+ */
+export function numpyPython(): NumpyPython | undefined {
+  const probe = (exe: string): NumpyPython | undefined => {
+    const r = spawnSync(exe, ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+    return r.status === 0 ? { exe, version: r.stdout.trim() } : undefined;
+  };
+  const chosen = process.env['CLUE_NUMPY_PYTHON'];
+  if (chosen) return probe(chosen);
+  const found = ['python3', '/usr/bin/python3'].map(probe).filter((p) => p !== undefined);
+  return found.find((p) => p.version.startsWith('1.')) ?? found[0];
+}
+
+/** Runs a python3 executable with arguments and stdin; returns stdout. Throws if it fails. */
+export function runPythonExe(exe: string, args: readonly string[], input = ''): string {
+  const r = spawnSync(exe, args, { input, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${exe} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}

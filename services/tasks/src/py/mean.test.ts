@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exactMean, numpyMean, ratioToDouble, statisticsMean } from './mean.js';
+import { exactMean, numpyMean, numpyMeanFloat32, ratioToDouble, statisticsMean } from './mean.js';
 import { pyRepr } from './str.js';
 import { ClueError } from '../errors.js';
-import { runPython } from '../test-support.js';
+import { numpyPython, runPython, runPythonExe } from '../test-support.js';
 import { PY_DECODE, TestRng, doubleHex, encodeForPython } from './py-test-values.js';
 
 const B = 2 ** 54; // ulp 4: adding 1 to it is lost, adding 3 rounds up to B + 4.
@@ -162,4 +162,86 @@ test('ratioToDouble rounds ties to even, into subnormals and to infinity', () =>
   assert.equal(ratioToDouble(1n, 2n ** 1075n), 0);
   assert.equal(ratioToDouble(3n, 2n ** 1076n), 5e-324);
   assert.equal(ratioToDouble(2n ** 1024n, 1n), Infinity);
+});
+
+const F = 2 ** 24; // float32 ulp 2 above it: adding 1 is lost (a tie, to even), adding 3 rounds up to F + 4.
+
+test('numpyMeanFloat32: every addition is rounded to float32, from +0', () => {
+  // n < 8: F + 1 + 1 == F in float32; float64 accumulation would keep F + 2.
+  assert.equal(numpyMeanFloat32([F, 1, 1]), Math.fround(F / 3));
+  assert.equal(numpyMean([F, 1, 1]), (F + 2) / 3);
+  assert.ok(Object.is(numpyMeanFloat32([-0]), 0), 'the reduction starts from +0.0');
+  assert.ok(Number.isNaN(numpyMeanFloat32([])));
+  // Inputs are float32 first: 0.1 becomes 0.100000001490116...
+  assert.equal(numpyMeanFloat32([0.1]), Math.fround(0.1));
+  assert.equal(numpyMeanFloat32(new Float32Array([0.1, 0.2])), Math.fround((Math.fround(0.1) + Math.fround(0.2)) / 2));
+});
+
+test('numpyMeanFloat32: eight strided float32 accumulators for 8 <= n <= 128, split at n/2 above', () => {
+  // r0 = F + (-F) = 0, r1..r7 = 2 each: 14. A sequential float32 loop loses the first seven ones: 7.
+  const a = [F, 1, 1, 1, 1, 1, 1, 1, -F, 1, 1, 1, 1, 1, 1, 1];
+  assert.equal(numpyMeanFloat32(a), 14 / 16);
+  // n = 200 splits at 96. Left [0, 96): r0 = F (its 11 ones are lost, F + 1 ties back to F), r1..r7 = 12
+  // each: F + 84. Right [96, 200): r0 = -F + 12 (below 2^24 in magnitude the ulp is 1, so nothing is
+  // lost), r1..r7 = 13 each: -F + 103. Total 187, where exact (and float64) arithmetic gives 198.
+  const b = Array<number>(200).fill(1);
+  b[0] = F;
+  b[96] = -F;
+  assert.equal(numpyMeanFloat32(b), Math.fround(187 / 200));
+  assert.equal(numpyMean(b), 198 / 200);
+});
+
+test('numpyMeanFloat32: the quotient is the float32 nearest sum / n', () => {
+  // 1 / 3 in float32, not the double 1/3.
+  assert.equal(numpyMeanFloat32([1, 0, 0]), Math.fround(1 / 3));
+  assert.notEqual(numpyMeanFloat32([1, 0, 0]), 1 / 3);
+});
+
+const NUMPY = numpyPython();
+const NUMPY_1 = NUMPY?.version.startsWith('1.') === true;
+
+test('numpyMeanFloat32 equals np.mean of float32 arrays bit for bit', { skip: !NUMPY && 'no python3 with numpy (apt-get install python3-numpy)' }, (t) => {
+  const rng = new TestRng(32);
+  const sizes = [1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 127, 128, 129, 130, 255, 256, 257, 1000];
+  for (let i = 0; i < 600; i++) sizes.push(1 + rng.below(1000));
+  // numpy >= 2.3 no longer sums arrays longer than its 8192-element buffer block by block (CLUE pins 1.26).
+  if (NUMPY_1) sizes.push(8191, 8192, 8193, 9000, 16385, 20000);
+  else t.diagnostic(`numpy ${NUMPY!.version}: arrays longer than 8192 not compared (numpy 1.x blocking)`);
+  const scale = (): number => 10 ** (rng.below(9) - 4);
+  const arrays = sizes.map((n) => {
+    const kind = rng.below(4);
+    const s = scale();
+    // Scores in [0, 1) like BERTScore's, mixed signs, wide magnitudes, and near-cancelling pairs.
+    return Float32Array.from({ length: n }, (_, k) => {
+      const u = rng.u32() / 2 ** 32;
+      if (kind === 0) return u;
+      if (kind === 1) return (u - 0.5) * s;
+      if (kind === 2) return u * 10 ** (rng.below(12) - 6);
+      return k % 2 ? -F * u : F * u + rng.below(3);
+    });
+  });
+  const hex = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+  const py = runPythonExe(
+    NUMPY!.exe,
+    [
+      '-c',
+      `import sys, json, numpy as np
+out = []
+for h in json.load(sys.stdin):
+    m = np.mean(np.frombuffer(bytes.fromhex(h), dtype='<f4'))
+    assert m.dtype == np.float32
+    out.append(np.asarray(m, dtype='<f4').tobytes().hex())
+print(json.dumps(out))`,
+    ],
+    JSON.stringify(arrays.map(hex)),
+  );
+  const expected = JSON.parse(py) as string[];
+  let differing = 0;
+  arrays.forEach((a, i) => {
+    const ours = numpyMeanFloat32(a);
+    assert.equal(hex(new Float32Array([ours])), expected[i], `n = ${a.length}, array ${i}`);
+    if (ours !== Math.fround(numpyMean(Array.from(a)))) differing++;
+  });
+  t.diagnostic(`${arrays.length} arrays bit-exact against numpy ${NUMPY!.version} (${NUMPY!.exe}); ${differing} differ from a float64 mean rounded to float32`);
+  assert.ok(differing > 0, 'float32 accumulation must matter for some arrays, or the test proves nothing');
 });

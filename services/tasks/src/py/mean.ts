@@ -3,7 +3,9 @@
  * - `statistics.mean` (eval/utils.py aggregation): exact rational arithmetic, correctly rounded, and an
  *   `int` result when every input is an int and the mean is whole;
  * - `np.mean` (MeDiSumQA / ProblemSummary / MeQSum averages, numpy 1.26): float64 pairwise summation in
- *   buffer-sized blocks, then one division.
+ *   buffer-sized blocks, then one division;
+ * - `np.mean` of a float32 array (the BERT_P/R/F1 averages over `bert_score`'s tensors): the same
+ *   summation with float32 accumulators, see {@link numpyMeanFloat32}.
  * Plus {@link exactMean}, the correctly rounded mean used where the port computes "correct arithmetic".
  */
 import { ClueError } from '../errors.js';
@@ -61,15 +63,49 @@ export function exactMean(values: readonly number[]): number {
 export function numpyMean(values: readonly number[]): number {
   const n = values.length;
   let total = 0;
-  for (let off = 0; off < n; off += NPY_BUFSIZE) total += pairwiseSum(values, off, Math.min(NPY_BUFSIZE, n - off));
+  for (let off = 0; off < n; off += NPY_BUFSIZE) total += pairwiseSum(values, off, Math.min(NPY_BUFSIZE, n - off), keep);
   return total / n;
 }
 
-/** numpy's `DOUBLE_pairwise_sum` (numpy/core/src/umath/loops_utils.h.src) over values[start, start + n). */
-function pairwiseSum(a: readonly number[], start: number, n: number): number {
+/**
+ * `np.mean(x)` for a 1-D float32 array `x` with numpy 1.26, bit for bit (CLUE's BERT_P/R/F1: `np.mean` of
+ * `P.cpu().numpy()`). For float32 input `_methods._mean` keeps the float32 dtype, so `add.reduce` runs
+ * `FLOAT_add`, whose reduce branch is `FLOAT_pairwise_sum` with `npy_float` accumulators: the algorithm of
+ * {@link numpyMean} with every addition rounded to float32, starting from +0 and block by block of
+ * {@link NPY_BUFSIZE} elements. The float32 sum is then divided by `np.intp(n)`, which promotes to float64,
+ * and cast back to float32 (`ret.dtype.type(ret / rcount)`); rounding the double quotient of two floats
+ * to float32 equals the correctly rounded float32 quotient, so this is `Math.fround(sum / n)`.
+ *
+ * Each value is first rounded to float32 (what `np.asarray(values, dtype=np.float32)` does); pass a
+ * `Float32Array` or float32 values to mean the array itself. An empty array gives NaN. The result is the
+ * float32 value as a number, which is what `"{:.2f}".format(...)` formats (see `formatFixed`).
+ * numpy >= 2.3 no longer splits arrays longer than 8192 elements into blocks, so for those lengths this
+ * differs from newer numpy (CLUE pins numpy 1.26.4).
+ */
+export function numpyMeanFloat32(values: ArrayLike<number>): number {
+  const n = values.length;
+  const a = values instanceof Float32Array ? values : Float32Array.from(values);
+  let total = 0;
+  for (let off = 0; off < n; off += NPY_BUFSIZE) {
+    total = Math.fround(total + pairwiseSum(a, off, Math.min(NPY_BUFSIZE, n - off), Math.fround));
+  }
+  return Math.fround(total / n);
+}
+
+/** Leaves a double as it is: float64 accumulation. */
+function keep(x: number): number {
+  return x;
+}
+
+/**
+ * numpy's `@TYPE@_pairwise_sum` (numpy/core/src/umath/loops_utils.h.src) over values[start, start + n),
+ * every addition rounded by `round`: identity for `DOUBLE_pairwise_sum`, `Math.fround` for
+ * `FLOAT_pairwise_sum` (a float64 sum of two floats rounded to float32 is the float32 sum).
+ */
+function pairwiseSum(a: ArrayLike<number>, start: number, n: number, round: (x: number) => number): number {
   if (n < 8) {
     let res = 0;
-    for (let i = 0; i < n; i++) res += a[start + i] as number;
+    for (let i = 0; i < n; i++) res = round(res + (a[start + i] as number));
     return res;
   }
   if (n <= PW_BLOCKSIZE) {
@@ -84,23 +120,23 @@ function pairwiseSum(a: readonly number[], start: number, n: number): number {
     let i = 8;
     for (; i < n - (n % 8); i += 8) {
       const p = start + i;
-      r0 += a[p] as number;
-      r1 += a[p + 1] as number;
-      r2 += a[p + 2] as number;
-      r3 += a[p + 3] as number;
-      r4 += a[p + 4] as number;
-      r5 += a[p + 5] as number;
-      r6 += a[p + 6] as number;
-      r7 += a[p + 7] as number;
+      r0 = round(r0 + (a[p] as number));
+      r1 = round(r1 + (a[p + 1] as number));
+      r2 = round(r2 + (a[p + 2] as number));
+      r3 = round(r3 + (a[p + 3] as number));
+      r4 = round(r4 + (a[p + 4] as number));
+      r5 = round(r5 + (a[p + 5] as number));
+      r6 = round(r6 + (a[p + 6] as number));
+      r7 = round(r7 + (a[p + 7] as number));
     }
     // numpy's grouping of the eight accumulators.
-    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-    for (; i < n; i++) res += a[start + i] as number;
+    let res = round(round(round(r0 + r1) + round(r2 + r3)) + round(round(r4 + r5) + round(r6 + r7)));
+    for (; i < n; i++) res = round(res + (a[start + i] as number));
     return res;
   }
   let n2 = Math.floor(n / 2);
   n2 -= n2 % 8;
-  return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
+  return round(pairwiseSum(a, start, n2, round) + pairwiseSum(a, start + n2, n - n2, round));
 }
 
 /** Exact sum of finite doubles and ints as sum * 2^exp. */

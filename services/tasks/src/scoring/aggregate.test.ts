@@ -30,6 +30,16 @@ test('clue mode: ROUGE tasks format np.mean with "{:.2f}" (Python rounding)', ()
   assert.equal(r['ROUGE_L']!.text, '0.12'); // JS toFixed would print 0.13
 });
 
+test('clue mode: BERT_P/R/F1 are np.mean of float32 arrays, ROUGE of float64 lists', () => {
+  // 0.125 and the next float32 up: the float32 sum is a tie that rounds to 0.25, so the mean is 0.125
+  // ("0.12"); in float64 the mean is 0.125 + 2^-27 ("0.13"). numpy gives the same two strings.
+  const v = 0.125 + 2 ** -26;
+  const r = aggregateSamples('meqsum', [{ BERT_F1: 0.125, ROUGE_L: 0.125 }, { BERT_F1: v, ROUGE_L: v }], 'clue');
+  assert.equal(r['BERT_F1']!.text, '0.12');
+  assert.equal(r['BERT_F1']!.value, 0.125);
+  assert.equal(r['ROUGE_L']!.text, '0.13');
+});
+
 test('LongHealth: np.sum(correct) / n * 100', () => {
   const r = aggregateSamples('longhealth', [{ Task1_Accuracy: 100 }, { Task1_Accuracy: 0 }, { Task1_Accuracy: 0 }]);
   assert.equal(r['Task1_Accuracy']!.value, (1 / 3) * 100);

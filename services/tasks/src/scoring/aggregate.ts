@@ -5,12 +5,13 @@
  * - `clue`: CLUE's arithmetic with its quirks, to reproduce its results.json byte for byte:
  *   MedNLI and MeDiSumCode count the first sample twice (`update_results`) and average with
  *   `statistics.mean` (exact; an int when every value is an int and the mean is whole); MeQSum,
- *   ProblemSummary and MeDiSumQA average with `np.mean` (pairwise float64 summation) and write
- *   `"{:.2f}"` strings; LongHealth is `np.sum(correct) / len * 100` in every mode.
+ *   ProblemSummary and MeDiSumQA average with `np.mean` (pairwise float64 summation; float32 for
+ *   BERT_P/R/F1, which are `np.mean` of bert_score's float32 tensors) and write `"{:.2f}"` strings; LongHealth is `np.sum(correct) / len * 100` in every mode.
  */
 import { ClueError } from '../errors.js';
 import type { MetricValues, TaskId } from '../types.js';
-import { exactMean, numpyMean, statisticsMean } from '../py/mean.js';
+import { exactMean, numpyMean, numpyMeanFloat32, statisticsMean } from '../py/mean.js';
+import { FAMILY_KEYS } from './model-scorers.js';
 import { formatFixed } from '../py/fmt.js';
 import { pyStr } from '../py/str.js';
 
@@ -30,6 +31,8 @@ export type AggregatedMetrics = Record<string, AggregatedMetric>;
 const QUIRK_TASKS: ReadonlySet<TaskId> = new Set(['mednli', 'medisumcode']);
 const NUMPY_TASKS: ReadonlySet<TaskId> = new Set(['meqsum', 'problemsummary', 'medisumqa']);
 const INT_METRICS: ReadonlySet<string> = new Set(['ACCURACY']);
+/** CLUE averages these over `P.cpu().numpy()`, a float32 array. */
+const FLOAT32_METRICS: ReadonlySet<string> = new Set(FAMILY_KEYS.bertscore);
 
 /** Aggregates per-sample values (every sample must have the same keys). */
 export function aggregateSamples(task: TaskId, samples: readonly MetricValues[], mode: AggregationMode = 'exact'): AggregatedMetrics {
@@ -66,7 +69,7 @@ function aggregateMetric(task: TaskId, key: string, values: number[], mode: Aggr
     return { value, text: typeof mean === 'bigint' ? mean.toString() : pyStr(mean) };
   }
   if (NUMPY_TASKS.has(task)) {
-    const value = numpyMean(values);
+    const value = FLOAT32_METRICS.has(key) ? numpyMeanFloat32(values) : numpyMean(values);
     return { value, text: formatFixed(value, 2) };
   }
   throw new ClueError('INVALID_ARGUMENT', `no aggregation rule for task ${task}`);
