@@ -3,9 +3,10 @@
 # starts `vllm serve` itself (one engine per model it is assigned) on the node's GPUs.
 # Build from the repository root (scripts/build-images.sh does this):
 #   docker build -f deploy/images/worker.Dockerfile -t ghcr.io/clue-orchestrator/clue-worker:0.1.0 .
-# v0.11.0 is the vLLM version services/vllm-sim imitates. Pin base images by digest too for reproducible builds.
+# v0.11.1: the first release whose /pooling has the token_embed task the BERTScore scorer needs (vllm-sim imitates
+# 0.11.0 for generation and 0.11.1 for pooling; docs/clue-fidelity.md). Pin base images by digest too for reproducible builds.
 ARG NODE_IMAGE=node:20.20.2-bookworm-slim
-ARG VLLM_IMAGE=vllm/vllm-openai:v0.11.0
+ARG VLLM_IMAGE=vllm/vllm-openai:v0.11.1
 
 FROM ${NODE_IMAGE} AS node
 

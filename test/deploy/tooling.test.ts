@@ -104,6 +104,33 @@ describe('nats.conf', () => {
   });
 });
 
+describe('gpu-check-bertscore', () => {
+  const script = join(repoRoot(), 'scripts', 'gpu-check-bertscore.sh');
+  test('scripts/gpu-check-bertscore.sh passes shellcheck', { skip: !have('shellcheck') && 'shellcheck is not installed (apt-get install shellcheck)' }, () => {
+    const r = spawnSync('shellcheck', ['--severity=style', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  test('it documents itself and refuses bad use before starting anything (exit 2, naming what is wrong)', () => {
+    const help = spawnSync('bash', [script, '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /bert_score\.score\(preds, refs, lang="en-sci"\)/);
+    assert.match(help.stdout, /vllm. >= 0\.11\.1/);
+    const cases: Array<[string[], RegExp, Record<string, string>?]> = [
+      [['--pairs', 'x'], /--pairs must be a whole number >= 1, got 'x'/],
+      [['--nope'], /unknown argument '--nope'/],
+      [['--meqsum', '/nonexistent.xlsx'], /MeQSum file not found: \/nonexistent\.xlsx/],
+      // No GPU machine here: without vllm on PATH it says so.
+      [[], /vllm is not on PATH/, { PATH: '/usr/bin:/bin' }],
+    ];
+    for (const [args, msg, env] of cases) {
+      const r = spawnSync('bash', [script, ...args], { encoding: 'utf8', env: { ...process.env, ...(env ?? {}) } });
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+    }
+  });
+});
+
 describe('images', () => {
   test('scripts/build-images.sh passes shellcheck', { skip: !have('shellcheck') && 'shellcheck is not installed (apt-get install shellcheck)' }, () => {
     const r = spawnSync('shellcheck', ['--severity=style', join(repoRoot(), 'scripts', 'build-images.sh')], { encoding: 'utf8' });
@@ -143,7 +170,7 @@ describe('images', () => {
         const image = b.replace(/^\$\{(\w+)\}$/, (_, v: string) => args.get(v) ?? b);
         assert.match(image, /^[\w./-]+:(?!latest\b)[\w.-]+(@sha256:[a-f0-9]{64})?$/, `base ${b} (${image}) is not pinned`);
       }
-      if (name === 'worker') assert.equal(args.get('VLLM_IMAGE'), 'vllm/vllm-openai:v0.11.0');
+      if (name === 'worker') assert.equal(args.get('VLLM_IMAGE'), 'vllm/vllm-openai:v0.11.1');
       assert.match(text, /npm ci\b[\s\S]*npm run build[\s\S]*npm prune --omit=dev/);
       assert.match(text, /^USER 10001:10001$/m);
       assert.match(text, /^ENTRYPOINT \["node", "\/app\/services\/\w+\/dist\/main.js"\]$/m);

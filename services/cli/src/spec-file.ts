@@ -16,9 +16,11 @@ export interface LocalRunSpec {
   sampling: { temperature: number; topP: number; maxTokens: number; seed: number };
   maxSamples: number;
   idempotencyKey: string;
+  /** False: BERTScore switched off (`bertscore: false`); the table then says so. */
+  bertscore: boolean;
 }
 
-const KNOWN = new Set(['name', 'models', 'preset', 'tasks', 'data', 'sampling', 'max_samples', 'idempotency_key']);
+const KNOWN = new Set(['name', 'models', 'preset', 'tasks', 'data', 'sampling', 'max_samples', 'idempotency_key', 'bertscore']);
 const SAMPLING = new Set(['temperature', 'top_p', 'max_tokens', 'seed']);
 
 function bad(field: string, why: string): never {
@@ -38,7 +40,7 @@ function num(v: unknown, field: string, check: (n: number) => boolean, rule: str
 
 /** Defaults: greedy decoding, seed 0, all samples. */
 export function defaultSpec(): LocalRunSpec {
-  return { name: '', models: [], preset: '', tasks: [...TASK_IDS], data: {}, sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: 0 }, maxSamples: 0, idempotencyKey: '' };
+  return { name: '', models: [], preset: '', tasks: [...TASK_IDS], data: {}, sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: 0 }, maxSamples: 0, idempotencyKey: '', bertscore: true };
 }
 
 /** Parses a spec document (already YAML/JSON-decoded) onto the defaults. */
@@ -87,6 +89,7 @@ export function specFromObject(doc: unknown, base: LocalRunSpec = defaultSpec())
   if (o['idempotency_key'] !== undefined) {
     spec.idempotencyKey = typeof o['idempotency_key'] === 'string' ? o['idempotency_key'] : bad('idempotency_key', 'must be a string');
   }
+  if (o['bertscore'] !== undefined) spec.bertscore = typeof o['bertscore'] === 'boolean' ? o['bertscore'] : bad('bertscore', 'must be true or false');
   return spec;
 }
 

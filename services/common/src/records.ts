@@ -23,6 +23,8 @@ export interface RunSpecRecord {
   readonly sampling: SamplingSpec;
   readonly maxSamples: number;
   readonly idempotencyKey: string;
+  /** True: the spec switched BERTScore off (BERT_P/R/F1 are then "not computed" with that reason). */
+  readonly disableBertscore?: boolean;
 }
 
 export type RunStateName = 'pending' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
@@ -70,6 +72,8 @@ export interface UnitMessage {
   readonly end: number;
   readonly dataset: string;
   readonly sampling: SamplingSpec;
+  /** True: the unit's outputs are scored with BERTScore (the task's CLUE score includes it, and the spec did not switch it off). */
+  readonly bertscore?: boolean;
 }
 
 /** One scored sample, as stored in a unit's results object (JSONL). No prompt text, only its hash. */
@@ -85,4 +89,21 @@ export interface SampleRecord {
   readonly subtask?: number;
   /** Set when the sample could not be run (e.g. context overflow): recorded, scored as CLUE would. */
   readonly error?: string;
+  /** BERTScore units: the pair's statistics, from which the cell reproduces bert_score's batched P/R/F. */
+  readonly bertscore?: BertScoreRecord;
+}
+
+/**
+ * BERTScore statistics of one (prediction, reference) pair, as the scorer returns them. `p`/`r` are
+ * the pair's precision and recall alone; `pPad`/`rPad` the same with a 0 joining every token's max
+ * (what bert_score computes when the other side is padded in its batch). null stands for NaN (every
+ * token of a side is [CLS]/[SEP]). Token counts include [CLS] and [SEP].
+ */
+export interface BertScoreRecord {
+  readonly p: number | null;
+  readonly r: number | null;
+  readonly pPad: number | null;
+  readonly rPad: number | null;
+  readonly hypTokens: number;
+  readonly refTokens: number;
 }

@@ -8,7 +8,10 @@
 import type { ObjectStore } from '@nats-io/obj';
 import type { SampleRecord } from '@clue/common';
 import {
+  BERTSCORE_TASKS,
+  FAMILY_KEYS,
   METRIC_KEYS,
+  bertBatchScores,
   MODEL_METRICS,
   NOT_COMPUTED_REASONS,
   aggregateSamples,
@@ -99,11 +102,64 @@ function aggregateKeys(
   }
 }
 
+/** Why BERT_P/R/F1 are missing when the run's spec switched BERTScore off. */
+export const BERTSCORE_OFF_REASON = 'not computed: BERTScore was switched off by the run spec (disable_bertscore)';
+
+/** How a cell is aggregated. */
+export interface CellOptions {
+  /** `clue`: CLUE's arithmetic (see @clue/tasks aggregateSamples). */
+  readonly mode: AggregationMode;
+  /** False when the run's spec switched BERTScore off. @default true */
+  readonly bertscore?: boolean;
+}
+
+/**
+ * bert_score's P/R/F1 of every sample, from the pairs' statistics in CLUE's order (bert_score.score is
+ * called once over the whole test set, in batches of 64: which pairs share a batch decides whether a
+ * padded 0 joins a token's max). NaN P or R (a side made of [CLS]/[SEP] only) leaves that key out.
+ * @throws ResultsError when a sample has no statistics: a BERTScore cell is complete only with them.
+ */
+function withBertScores(sorted: readonly SampleRecord[]): { rows: MetricValues[]; nanKeys: Map<string, number> } {
+  const stats = sorted.map((s) => {
+    const b = s.bertscore;
+    if (!b) throw new ResultsError(`sample ${s.index} has no BERTScore statistics (the worker that ran it did not score it with BERTScore)`);
+    const num = (v: number | null): number => (v === null ? Number.NaN : v);
+    return { p: num(b.p), r: num(b.r), pPad: num(b.pPad), rPad: num(b.rPad), hypLen: b.hypTokens, refLen: b.refTokens };
+  });
+  const scores = bertBatchScores(stats);
+  const nanKeys = new Map<string, number>();
+  const rows = sorted.map((s, i) => {
+    const out: Record<string, number> = { ...s.metrics };
+    const [kp, kr, kf] = FAMILY_KEYS.bertscore;
+    const values: [string, number][] = [[kp, scores.p[i]!], [kr, scores.r[i]!], [kf, scores.f[i]!]];
+    for (const [k, v] of values) {
+      if (Number.isNaN(v)) {
+        if (!nanKeys.has(k)) nanKeys.set(k, s.index);
+        delete out[k];
+      } else out[k] = v;
+    }
+    return out as MetricValues;
+  });
+  return { rows, nanKeys };
+}
+
 /** Aggregates a cell's samples (any order; sorted by index first, as CLUE's order matters in `clue` mode). */
-export function aggregateCell(task: TaskId, samples: readonly SampleRecord[], mode: AggregationMode): CellAggregate {
+export function aggregateCell(task: TaskId, samples: readonly SampleRecord[], opts: CellOptions | AggregationMode): CellAggregate {
+  const { mode, bertscore = true } = typeof opts === 'string' ? { mode: opts } : opts;
   const sorted = [...samples].sort((a, b) => a.index - b.index);
   const acc = { metrics: {} as Record<string, number>, texts: {} as Record<string, string>, notComputed: {} as Record<string, string> };
-  if (task === 'longhealth') {
+  if (BERTSCORE_TASKS.has(task) && sorted.length > 0) {
+    const bertKeys = new Set<string>(FAMILY_KEYS.bertscore);
+    const keys = METRIC_KEYS[task].filter((k) => !bertKeys.has(k));
+    if (!bertscore) {
+      aggregateKeys(task, sorted.map((s) => s.metrics), keys, mode, acc, 'not computed: no samples');
+      for (const k of FAMILY_KEYS.bertscore) acc.notComputed[k] = BERTSCORE_OFF_REASON;
+    } else {
+      const { rows, nanKeys } = withBertScores(sorted);
+      aggregateKeys(task, rows, METRIC_KEYS[task].filter((k) => !nanKeys.has(k)), mode, acc, 'not computed: no samples');
+      for (const [k, index] of nanKeys) acc.notComputed[k] = `not a number: sample ${index} has only [CLS]/[SEP] tokens on one side, and bert_score's ${k} mean is then NaN`;
+    }
+  } else if (task === 'longhealth') {
     for (const n of [1, 2, 3]) {
       const key = `Task${n}_Accuracy`;
       const rows = sorted.filter((s) => s.subtask === n || (s.subtask === undefined && key in s.metrics)).map((s) => s.metrics);

@@ -10,10 +10,20 @@ import type { CoordinatorContext } from './context.js';
 import { invalidArgument } from './errors.js';
 import type { Estimator } from './estimates.js';
 import type { ModelHealth } from './model-health.js';
-import { placeNode, type GroupState, type ModelDemand, type NodeView, type PlacementSnapshot } from './placement.js';
+import { placeNode, scorersWanted, type GroupState, type ModelDemand, type NodeView, type PlacementSnapshot } from './placement.js';
 import { cellKey, isUnitFinal, type GroupRecord, type WorkerRecord } from './records.js';
 import { checkWorkerId, type WorkerRegistry } from './workers.js';
 import { Mutex } from './concurrency.js';
+import { BERTSCORE_TASKS } from '@clue/tasks';
+
+/** GPUs of the live workers (a worker counted once, its fresh report winning). */
+export function liveGpus(nodes: readonly NodeView[]): number {
+  const byId = new Map<string, NodeView>();
+  for (const n of nodes) if (n.live) byId.set(n.workerId, n);
+  let gpus = 0;
+  for (const n of byId.values()) gpus += n.gpus.length;
+  return gpus;
+}
 
 /** An engine group as the worker reports it (proto EngineGroupStatus, camelCase). */
 export interface EngineGroupMessage {
@@ -60,6 +70,8 @@ export interface ClusterSnapshot {
   readonly activeModels: ReadonlyMap<string, ReadonlySet<string>>;
   /** Per active run and model: estimated GPU-seconds (reference class) of the units not yet final. */
   readonly remaining: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Units not yet final whose outputs are scored with BERTScore (they need a scorer group). */
+  readonly bertscoreUnits: number;
 }
 
 /** How long a snapshot is reused. */
@@ -81,7 +93,9 @@ export async function readSnapshot(ctx: CoordinatorContext, registry: WorkerRegi
   const demand = new Map<string, { queuedUnits: number; queuedGpuSeconds: number }>();
   const activeModels = new Map<string, Set<string>>();
   const remaining = new Map<string, Map<string, number>>();
+  let bertscoreUnits = 0;
   for (const run of runs) {
+    const scored = run.spec.disableBertscore !== true;
     const perModel = new Map<string, number>();
     remaining.set(run.id, perModel);
     for (const u of await ctx.units.list(run.id)) {
@@ -91,6 +105,7 @@ export async function readSnapshot(ctx: CoordinatorContext, registry: WorkerRegi
       const gpuSeconds = cell && cell.samples > 0 ? (cell.gpuSeconds / cell.samples) * (unit.end - unit.start) : 0;
       perModel.set(unit.model, (perModel.get(unit.model) ?? 0) + gpuSeconds);
       activeModels.set(unit.model, (activeModels.get(unit.model) ?? new Set()).add(run.id));
+      if (scored && BERTSCORE_TASKS.has(unit.task)) bertscoreUnits++;
       if (unit.state !== 'queued') continue;
       const d = demand.get(unit.model) ?? { queuedUnits: 0, queuedGpuSeconds: 0 };
       d.queuedUnits += 1;
@@ -100,7 +115,7 @@ export async function readSnapshot(ctx: CoordinatorContext, registry: WorkerRegi
   }
   const now = Date.now();
   const nodes = (await registry.list()).map((w) => nodeView(w, registry.isLive(w, now)));
-  return { demand: [...demand].map(([model, d]) => ({ model, ...d })), nodes, activeModels, remaining };
+  return { demand: [...demand].map(([model, d]) => ({ model, ...d })), nodes, activeModels, remaining, bertscoreUnits };
 }
 
 /** Validates the reported groups against the worker's GPUs. @throws CoordinatorError INVALID_ARGUMENT naming the field. */
@@ -183,6 +198,7 @@ export class AssignmentService {
       nodes: [...this.overlay(snapshot.nodes).filter((n) => n.workerId !== workerId), me],
       estimates: this.estimator,
       constraint: (w, m) => this.health.constraint(w, m),
+      scorers: scorersWanted(snapshot.bertscoreUnits, liveGpus([...snapshot.nodes, me]), this.ctx.config.gpusPerScorer),
     };
     const plan = placeNode(workerId, view, { spreadFactor: this.ctx.config.spreadFactor });
     const released = new Set(plan.released);

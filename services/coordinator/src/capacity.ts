@@ -9,10 +9,14 @@
  * - otherwise, while no engine serves it, it is *waiting*: `clue watch` shows why (the Run message's
  *   `waiting`), and `clue_model_waiting_seconds{model}` says how long (an alert fires after 30 min).
  *
+ * - the BERTScore scorer failed to load everywhere it could → the queued units that need BERTScore
+ *   fail with that reason (the other tasks go on).
+ *
  * Also the start-of-run checks (`warnings`, for SubmitRun) and each run's ETA from the estimator:
  * remaining work over the live GPUs' throughput, corrected by what the run has observed.
  */
-import type { AssignmentService, ClusterSnapshot } from './assignment.js';
+import { BERTSCORE_SCORER_KEY } from '@clue/tasks';
+import { liveGpus, type AssignmentService, type ClusterSnapshot } from './assignment.js';
 import type { CompletionService } from './completion.js';
 import type { CoordinatorContext } from './context.js';
 import type { Estimator } from './estimates.js';
@@ -90,6 +94,20 @@ export class CapacityTracker {
       }
       next.set(model, { ...w, since });
     }
+    if (snap.bertscoreUnits > 0) {
+      const broken = this.health.failure(BERTSCORE_SCORER_KEY, snap.nodes);
+      const gpus = liveGpus(snap.nodes);
+      if (broken !== null) failed = (await this.failBertscore(snap, `BERTScore cannot be computed: its scorer engine (${BERTSCORE_SCORER_KEY}) cannot run: ${broken}`)) || failed;
+      else if (gpus === 1) {
+        // The scorer needs a GPU of its own next to the LLMs; with one GPU in the cluster it never gets one.
+        const prev = board.waiting.get(BERTSCORE_SCORER_KEY);
+        const since = prev ? prev.since : now;
+        const need = 'the BERTScore scorer (SciBERT) needs a GPU of its own next to the LLMs, and the live workers have 1 GPU in all';
+        if (now - since >= graceMs) {
+          failed = (await this.failBertscore(snap, `BERTScore cannot be computed: ${need} (waited ${Math.round((now - since) / 1000)} s); add a GPU or submit with --no-bertscore`)) || failed;
+        } else next.set(BERTSCORE_SCORER_KEY, { kind: 'no-holder', reason: `waiting for a second GPU: ${need}`, need, since });
+      }
+    }
     if (failed) this.assignments.invalidate();
     board.waiting = next;
     board.etas = this.etas(snap);
@@ -131,6 +149,19 @@ export class CapacityTracker {
 
   private placementView(snap: ClusterSnapshot): PlacementSnapshot {
     return { demand: snap.demand, nodes: snap.nodes, estimates: this.estimator, constraint: (w, m) => this.health.constraint(w, m) };
+  }
+
+  /** Fails the queued BERTScore units of every active run; returns whether any unit was failed. */
+  private async failBertscore(snap: ClusterSnapshot, reason: string): Promise<boolean> {
+    let any = false;
+    for (const runId of snap.remaining.keys()) {
+      const n = await this.completion.failBertscoreUnits(runId, reason);
+      if (n > 0) {
+        any = true;
+        this.ctx.logger.warn({ runId, units: n, reason }, 'no BERTScore scorer can run: the queued BERTScore units failed');
+      }
+    }
+    return any;
   }
 
   /** Fails the model's queued units in every run; returns whether any unit was failed. */

@@ -12,6 +12,7 @@
  * Done and failed units trigger the cell/run finalisation in the background.
  */
 import { parseUnitId, unitSubject } from '@clue/common';
+import { BERTSCORE_TASKS } from '@clue/tasks';
 import type { CoordinatorContext } from './context.js';
 import { CoordinatorError, invalidArgument } from './errors.js';
 import { publishDeadLetter, type FailureKind } from './dead-letter.js';
@@ -115,13 +116,28 @@ export class CompletionService {
    * uses them. Returns the number of units failed.
    */
   async failModel(runId: string, model: string, reason: string): Promise<number> {
-    const units = (await this.ctx.units.list(runId)).map((u) => u.value).filter((u) => u.model === model && u.state === 'queued');
+    return this.failQueued(runId, reason, (u) => u.model === model, model);
+  }
+
+  /** Fails the run's queued units that need BERTScore (every model) when no scorer can run; returns how many. */
+  async failBertscoreUnits(runId: string, reason: string): Promise<number> {
+    const run = await this.ctx.runs.get(runId);
+    if (!run || run.value.spec.disableBertscore === true) return 0;
+    return this.failQueued(runId, reason, (u) => BERTSCORE_TASKS.has(u.task));
+  }
+
+  /**
+   * Fails the run's queued units that `which` selects (dead-lettered as deterministic); `purgeModel`:
+   * every unit of that model failed, so its queued messages are purged.
+   */
+  private async failQueued(runId: string, reason: string, which: (u: StoredUnitRecord) => boolean, purgeModel?: string): Promise<number> {
+    const units = (await this.ctx.units.list(runId)).map((u) => u.value).filter((u) => u.state === 'queued' && which(u));
     let n = 0;
     for (const u of units) if (await this.applyFailure(u.id, 'deterministic', reason, '', true, false, true)) n++;
     if (n > 0) {
       this.ctx.metrics.unitsFailed.inc({ kind: 'unplaceable' }, n);
-      const run = await this.ctx.runs.get(runId);
-      if (run) await purgeUnusedSubjects(this.ctx, run.value, model);
+      const run = purgeModel !== undefined ? await this.ctx.runs.get(runId) : null;
+      if (run) await purgeUnusedSubjects(this.ctx, run.value, purgeModel);
     }
     return n;
   }

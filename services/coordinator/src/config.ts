@@ -32,6 +32,8 @@ export interface CoordinatorConfig {
   readonly spreadFactor: number;
   /** A model no live worker can hold fails its queued units after this long. */
   readonly unplaceableSeconds: number;
+  /** One BERTScore scorer group per this many live GPUs (at least one while BERTScore units remain). */
+  readonly gpusPerScorer: number;
   /** Grace period of a shutdown before in-flight calls are cancelled. */
   readonly shutdownGraceSeconds: number;
   /** `exact` means or CLUE's arithmetic (`clue`: first sample counted twice, 2-decimal rounding). */
@@ -86,6 +88,10 @@ export const CONFIG_OPTIONS = {
   'unplaceable-seconds': {
     env: 'CLUE_UNPLACEABLE_SECONDS', kind: 'number', default: '120', min: 1, max: 86400,
     describe: 'a model that no live worker can hold fails its queued units after this long',
+  },
+  'gpus-per-scorer': {
+    env: 'CLUE_GPUS_PER_SCORER', kind: 'int', default: '32', min: 1, max: 100000,
+    describe: 'one BERTScore scorer engine group (SciBERT, 1 GPU) per this many live GPUs, at least one while BERTScore work remains',
   },
   'shutdown-grace-seconds': { env: 'CLUE_SHUTDOWN_GRACE_SECONDS', kind: 'number', default: '10', min: 0, max: 3600, describe: 'grace period before in-flight calls are cancelled' },
   aggregation: { env: 'CLUE_AGGREGATION', kind: 'string', default: 'exact', choices: ['exact', 'clue'], describe: "cell means: exact, or CLUE's arithmetic" },
@@ -156,6 +162,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     pollAfterSeconds: num('poll-after-seconds'),
     spreadFactor: num('spread-factor'),
     unplaceableSeconds: num('unplaceable-seconds'),
+    gpusPerScorer: num('gpus-per-scorer'),
     shutdownGraceSeconds: num('shutdown-grace-seconds'),
     aggregation: str('aggregation') as 'exact' | 'clue',
     maxMessageBytes: num('max-message-mib') * 1024 * 1024,

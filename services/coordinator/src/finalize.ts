@@ -103,7 +103,7 @@ export class Finalizer {
       try {
         const samples: SampleRecord[] = [];
         for (const u of all) samples.push(...(await readUnitResults(this.ctx.jet.results, u)));
-        record = { ...base, state: 'done', ...aggregateCell(plan.task, samples, this.ctx.config.aggregation) };
+        record = { ...base, state: 'done', ...aggregateCell(plan.task, samples, { mode: this.ctx.config.aggregation, bertscore: run.spec.disableBertscore !== true }) };
       } catch (e) {
         if (!(e instanceof ResultsError || e instanceof ClueError)) throw e;
         const reason = `results cannot be aggregated: ${e.message}`;

@@ -13,7 +13,7 @@
  * `failure()` says when nothing is left: excluded everywhere, or every live worker that could hold the
  * model has been excluded — then its cells fail with that reason (capacity.ts), nothing waits forever.
  */
-import { getModel, type ModelSpec } from '@clue/tasks';
+import { getEngineModel, type ModelSpec } from '@clue/tasks';
 import { holdOptions, type ModelConstraint, type NodeView } from './placement.js';
 
 /** Codes that fail the model on every worker. */
@@ -82,7 +82,7 @@ export class ModelHealth {
     if (!perWorker) return null;
     let spec: ModelSpec;
     try {
-      spec = getModel(model);
+      spec = getEngineModel(model);
     } catch {
       return null;
     }

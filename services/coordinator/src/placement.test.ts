@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getModel } from '@clue/tasks';
-import { freeBlock, groupId, placeNode, tpFor, waitReason, type GroupView, type ModelDemand, type NodeView, type PlacementSnapshot } from './placement.js';
+import { freeBlock, groupId, placeNode, scorersWanted, tpFor, waitReason, type GroupView, type ModelDemand, type NodeView, type PlacementSnapshot } from './placement.js';
 import { Estimator, classSpeed } from './estimates.js';
 
 const SMALL = 'llama-3-8b-instruct';
@@ -112,4 +112,50 @@ test('wait reasons name what is missing', () => {
   assert.match(waitReason(SMALL, snap([demand(SMALL, 1)], [node('w1', 1, 'L40S-48GB', [group([0], BIG, { state: 'loading' })])]))!.reason, /waiting for free GPUs/);
   assert.equal(waitReason(SMALL, snap([demand(SMALL, 1)], [node('w1', 1, 'H100-80GB', [group([0], SMALL)])])), null);
   assert.equal(waitReason(SMALL, snap([demand(SMALL, 1)], []))?.kind, 'no-workers');
+});
+
+const SCORER = 'scibert-scorer';
+
+test('scorers: one goes on a free GPU of the asking node before any LLM, is kept while wanted, released when not', () => {
+  const d = [demand(SMALL, 2000, 1), demand(BIG, 40000, 1)];
+  const first = placeNode('w1', snap(d, [node('w1', 8), node('w2', 8)], { scorers: 1 }));
+  assert.deepEqual(layout(first), [`7:${SCORER}:scorer`, `0-1:${BIG}:largest-unserved`, `2:${SMALL}:largest-unserved`]);
+  const s = first.groups[0]!;
+  assert.equal(s.tensorParallelSize, 1);
+  assert.equal(s.maxModelLen, 512);
+  assert.equal(s.hfId, 'allenai/scibert_scivocab_uncased');
+
+  // Another node: the cluster already has its scorer (w1's, loading), so none more.
+  const w1 = node('w1', 8, 'H100-80GB', [group([7], SCORER, { state: 'loading' }), group([0, 1], BIG), group([2], SMALL)]);
+  const second = placeNode('w2', snap(d, [w1, node('w2', 8)], { scorers: 1 }));
+  assert.ok(!second.groups.some((g) => g.model === SCORER));
+  // Two wanted: the second node starts one too.
+  assert.ok(placeNode('w2', snap(d, [w1, node('w2', 8)], { scorers: 2 })).groups.some((g) => g.model === SCORER));
+
+  // Kept while wanted (even without LLM demand), released when no BERTScore work is left.
+  const kept = placeNode('w1', snap([], [w1], { scorers: 1 }));
+  assert.deepEqual(layout(kept), [`7:${SCORER}:scorer`]);
+  assert.deepEqual([...placeNode('w1', snap([], [w1], { scorers: 0 })).released].sort(), [groupId([0, 1], BIG), groupId([2], SMALL), groupId([7], SCORER)].sort());
+  // A failed scorer is released (the next node asking starts one; the failure is the model health's to judge).
+  const failed = node('w1', 8, 'H100-80GB', [group([7], SCORER, { state: 'failed' })]);
+  assert.deepEqual(placeNode('w1', snap([], [failed], { scorers: 1 })).released, [groupId([7], SCORER)]);
+  // A dead node's scorer does not count.
+  const dead = node('w1', 8, 'H100-80GB', [group([7], SCORER)], false);
+  assert.ok(placeNode('w2', snap(d, [dead, node('w2', 8)], { scorers: 1 })).groups.some((g) => g.model === SCORER));
+});
+
+test('scorers: on a mixed node the scorer takes the smallest class; a full node places none', () => {
+  const mixed: NodeView = { workerId: 'w1', gpus: [{ index: 0, gpuClass: 'H100-80GB' }, { index: 1, gpuClass: 'H100-80GB' }, { index: 2, gpuClass: 'L40S-48GB' }], groups: [], live: true };
+  const p = placeNode('w1', snap([demand(SMALL, 100)], [mixed], { scorers: 1 }));
+  assert.equal(p.groups.find((g) => g.model === SCORER)?.gpus[0], 2);
+  const full = node('w1', 1, 'H100-80GB', [group([0], SMALL, { unitsRunning: 1 })]);
+  assert.ok(!placeNode('w1', snap([demand(SMALL, 100)], [full], { scorers: 1 })).groups.some((g) => g.model === SCORER));
+});
+
+test('scorersWanted: none without BERTScore work, one per gpusPerScorer live GPUs, at least one', () => {
+  assert.equal(scorersWanted(0, 64, 32), 0);
+  assert.equal(scorersWanted(5, 8, 32), 1);
+  assert.equal(scorersWanted(5, 64, 32), 2);
+  assert.equal(scorersWanted(1, 640, 32), 1, 'never more scorers than BERTScore units');
+  assert.equal(scorersWanted(5, 1, 32), 0, 'the only GPU of the cluster is left to the LLMs');
 });

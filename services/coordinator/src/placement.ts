@@ -5,6 +5,11 @@
  * `tp` GPUs of one class on one node, running one vLLM server for one model.
  *
  * For the asking worker, in order:
+ * 0. Scorers (BERTScore's SciBERT engine, one GPU each) first: while units that need BERTScore are
+ *    not final, the cluster keeps `snapshot.scorers` of them; a node keeps its scorer group, and the
+ *    asking node starts one on a free GPU (of its smallest class, highest index, so aligned blocks
+ *    for multi-GPU models stay whole where possible) when the live cluster has fewer. Every LLM unit
+ *    of those tasks waits on a scorer at its end, so they go before any LLM group.
  * 1. Keep what must not move: a group with units running ('busy'), a group still loading a model that
  *    has queued work ('loading'), an idle serving group whose model has queued work (model affinity).
  *    Every other group is released (failed loads, models without queued work, models excluded here).
@@ -20,7 +25,18 @@
  *       estimator, corrected by observed throughput per (model, GPU class), so they are in the same units.
  * 3. GPUs nothing fits stay free; the worker asks again when a group frees up.
  */
-import { GPU_CLASS_NAMES, TP_SIZES, defaultMaxModelLen, getGpuClass, getModel, tensorParallelSize, tpSplitsModel, type ModelSpec } from '@clue/tasks';
+import {
+  BERTSCORE_MAX_TOKENS,
+  BERTSCORE_SCORER,
+  GPU_CLASS_NAMES,
+  TP_SIZES,
+  defaultMaxModelLen,
+  getGpuClass,
+  getModel,
+  tensorParallelSize,
+  tpSplitsModel,
+  type ModelSpec,
+} from '@clue/tasks';
 import type { Estimates } from './estimates.js';
 
 /** A group's life on the worker. */
@@ -72,10 +88,12 @@ export interface PlacementSnapshot {
   readonly nodes: readonly NodeView[];
   readonly estimates: Estimates;
   readonly constraint?: (workerId: string, model: string) => ModelConstraint | undefined;
+  /** Scorer engine groups the cluster should run now (0 or absent: none; see {@link scorersWanted}). */
+  readonly scorers?: number;
 }
 
 /** Why a group is in the layout. */
-export type PlacementReason = 'busy' | 'loading' | 'affinity' | 'largest-unserved' | 'spread';
+export type PlacementReason = 'busy' | 'loading' | 'affinity' | 'largest-unserved' | 'spread' | 'scorer';
 
 /** A group of the worker's layout. */
 export interface GroupPlan {
@@ -181,6 +199,42 @@ function plan(spec: ModelSpec, gpus: readonly number[], gpuClass: string, tp: nu
   return { id: id ?? groupId(gpus, spec.key), gpus: [...gpus], gpuClass, model: spec.key, hfId: spec.hfId, tensorParallelSize: tp, maxModelLen: defaultMaxModelLen(spec), reason };
 }
 
+function scorerPlan(gpus: readonly number[], gpuClass: string, id?: string): GroupPlan {
+  const s = BERTSCORE_SCORER;
+  return { id: id ?? groupId(gpus, s.key), gpus: [...gpus], gpuClass, model: s.key, hfId: s.hfId, tensorParallelSize: 1, maxModelLen: BERTSCORE_MAX_TOKENS, reason: 'scorer' };
+}
+
+/** Scorer groups (loading or serving) on live workers other than `workerId`. */
+export function liveScorers(snapshot: PlacementSnapshot, workerId: string): number {
+  let n = 0;
+  for (const node of snapshot.nodes) {
+    if (node.workerId === workerId || !node.live) continue;
+    for (const g of node.groups) if (g.model === BERTSCORE_SCORER.key && (g.state === 'loading' || g.state === 'serving')) n++;
+  }
+  return n;
+}
+
+/** The free GPU a scorer takes: of the node's smallest known class, the highest free index. */
+function scorerGpu(node: NodeView, used: ReadonlySet<number>): { index: number; gpuClass: string } | null {
+  const classes = [...gpusByClass(node)].sort(([a], [b]) => getGpuClass(a).memoryGiB - getGpuClass(b).memoryGiB);
+  for (const [cls, indices] of classes) {
+    const free = indices.filter((i) => !used.has(i));
+    if (free.length > 0) return { index: free[free.length - 1]!, gpuClass: cls };
+  }
+  return null;
+}
+
+/**
+ * How many scorer groups the cluster should run: none without BERTScore work (units not yet final)
+ * or with fewer than two live GPUs (a scorer on the only GPU would leave none for the LLMs whose
+ * outputs it scores: capacity.ts fails such units with the reason instead), else one per
+ * `gpusPerScorer` live GPUs (at least one, at most one per such unit).
+ */
+export function scorersWanted(bertscoreUnits: number, liveGpus: number, gpusPerScorer: number): number {
+  if (bertscoreUnits <= 0 || liveGpus < 2) return 0;
+  return Math.max(1, Math.min(bertscoreUnits, Math.ceil(liveGpus / Math.max(1, gpusPerScorer))));
+}
+
 /** The GPU class of a group (its first GPU's), or null. */
 function classOfGroup(node: NodeView, g: GroupView): string | null {
   const first = node.gpus.find((x) => x.index === g.gpus[0]);
@@ -218,11 +272,21 @@ export function placeNode(workerId: string, snapshot: PlacementSnapshot, options
   const kept: GroupPlan[] = [];
   const released: string[] = [];
   const used = new Set<number>();
+  const scorersWanted = snapshot.scorers ?? 0;
+  let scorersHere = 0;
   for (const g of node.groups) {
     const spec = lookup(g.model);
     const cls = classOfGroup(node, g);
     if (g.state === 'releasing') {
       for (const i of g.gpus) used.add(i);
+      continue;
+    }
+    if (g.model === BERTSCORE_SCORER.key) {
+      for (const i of g.gpus) used.add(i);
+      if (cls !== null && g.state !== 'failed' && (scorersWanted > 0 || g.unitsRunning > 0) && scorersHere === 0) {
+        kept.push(scorerPlan(g.gpus, cls, g.id));
+        scorersHere++;
+      } else released.push(g.id);
       continue;
     }
     let reason: PlacementReason | null = null;
@@ -241,6 +305,15 @@ export function placeNode(workerId: string, snapshot: PlacementSnapshot, options
     kept.push(plan(spec, g.gpus, cls, g.tensorParallelSize, reason, g.id));
     for (const i of g.gpus) used.add(i);
     addServer(spec.key, est.groupRate(spec.key, cls, g.tensorParallelSize));
+  }
+
+  // 0. A scorer, when the live cluster runs fewer than wanted.
+  if (scorersHere === 0 && scorersWanted > liveScorers(snapshot, workerId) && constraint(BERTSCORE_SCORER.key)?.excluded === undefined) {
+    const free = scorerGpu(node, used);
+    if (free !== null) {
+      kept.push(scorerPlan([free.index], free.gpuClass));
+      used.add(free.index);
+    }
   }
 
   // 2. Fill the free GPUs.

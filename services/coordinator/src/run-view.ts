@@ -3,6 +3,7 @@
  * the run's UnitRecords and cell records, plus live progress of running units (samples done, rate, ETA).
  */
 import type { RunStateName } from '@clue/common';
+import { BERTSCORE_SCORER_KEY, BERTSCORE_TASKS, type TaskId } from '@clue/tasks';
 import type { CoordinatorContext } from './context.js';
 import { CoordinatorError } from './errors.js';
 import { cellRecordKey, isRunFinal, type CellRecord, type StoredRunRecord, type StoredUnitRecord } from './records.js';
@@ -138,8 +139,16 @@ export function buildRunMessage(
     samplesPerSecond: rate,
     etaSeconds: final ? 0 : (ctx.capacity?.eta(run.id) ?? (rate > 0 ? Math.max(0, samplesTotal - samplesDone) / rate : 0)),
     reason: run.reason ?? '',
-    waiting: final ? [] : (ctx.capacity?.waitingFor(new Set(statuses.filter((c) => c.state === 'pending' || c.state === 'running').map((c) => c.model))) ?? []),
+    waiting: final ? [] : (ctx.capacity?.waitingFor(waitingCandidates(run, statuses)) ?? []),
   };
+}
+
+/** The engines an open run may wait for: the models of its open cells, and the BERTScore scorer when one of them needs it. */
+function waitingCandidates(run: StoredRunRecord, statuses: readonly { model: string; task: string; state: string }[]): Set<string> {
+  const open = statuses.filter((c) => c.state === 'pending' || c.state === 'running');
+  const out = new Set(open.map((c) => c.model));
+  if (run.spec.disableBertscore !== true && open.some((c) => BERTSCORE_TASKS.has(c.task as TaskId))) out.add(BERTSCORE_SCORER_KEY);
+  return out;
 }
 
 /** Loads the Run message of a run record (reads its units and cells). */

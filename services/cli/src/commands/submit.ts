@@ -23,6 +23,7 @@ interface SubmitArgs {
   'max-samples'?: number;
   name?: string;
   'idempotency-key'?: string;
+  bertscore?: boolean;
   watch: boolean;
 }
 
@@ -45,6 +46,7 @@ export function registerSubmit(y: Argv): Argv {
         .option('max-samples', { type: 'number', describe: 'per task; 0 = all' })
         .option('name', { type: 'string' })
         .option('idempotency-key', { type: 'string', describe: 'same key = same run (nightly triggers)' })
+        .option('bertscore', { type: 'boolean', describe: 'score BERTScore F1 as CLUE does (--no-bertscore: leave it out; the table says so) [default: true]' })
         .option('watch', { type: 'boolean', default: false, describe: 'follow progress until the run ends' }),
     async (argv) => {
       await runSubmit(argv as unknown as SubmitArgs);
@@ -68,6 +70,7 @@ export function specFromArgs(a: SubmitArgs): LocalRunSpec {
   if (a['max-samples'] !== undefined) over['max_samples'] = a['max-samples'];
   if (a.name !== undefined) over['name'] = a.name;
   if (a['idempotency-key'] !== undefined) over['idempotency_key'] = a['idempotency-key'];
+  if (a.bertscore !== undefined) over['bertscore'] = a.bertscore;
   const spec = specFromObject(over, base);
   if (a.data?.length) spec.data = { ...spec.data, ...resolveDataArgs(a.data) };
   if (spec.models.length === 0 && !spec.preset) throw new ClueError('INVALID_ARGUMENT', 'spec.models: give --models or --preset');
@@ -99,6 +102,7 @@ export async function submitSpec(client: CoordinatorClient, spec: LocalRunSpec):
       sampling: spec.sampling,
       maxSamples: spec.maxSamples,
       idempotencyKey: spec.idempotencyKey,
+      disableBertscore: !spec.bertscore,
     },
   });
   for (const w of res.warnings ?? []) info(`warning: ${w}`);

@@ -9,7 +9,7 @@ import { gpuClassName, positiveNumber, wholeNumber } from '../flag-checks.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClueError, GPU_CLASS_NAMES, generateDatasets, getModel, parseTaskId, presetModels, SYNTH_CONDITIONS, TASK_IDS } from '@clue/tasks';
+import { BERTSCORE_TASKS, ClueError, GPU_CLASS_NAMES, generateDatasets, getModel, parseTaskId, presetModels, SYNTH_CONDITIONS, TASK_IDS } from '@clue/tasks';
 import { resolveIcd10Table } from '../icd10-source.js';
 import { startLocalCluster } from '../local-cluster.js';
 import { CoordinatorClient } from '../grpc-client.js';
@@ -34,6 +34,7 @@ interface UpArgs {
   seed: number;
   format: ResultsFormat;
   'keep-state': boolean;
+  bertscore: boolean;
   'icd10-table'?: string;
 }
 
@@ -54,6 +55,7 @@ export function registerUp(y: Argv): Argv {
         .option('time-scale', { type: 'number', default: 2000, describe: 'simulated GPU time runs this many times faster', coerce: positiveNumber('time-scale') })
         .option('seed', { type: 'number', default: 0 })
         .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const })
+        .option('bertscore', { type: 'boolean', default: true, describe: "BERTScore F1 through a scorer engine (vllm-sim's embeddings here); --no-bertscore leaves it out" })
         .option('keep-state', { type: 'boolean', default: false, describe: 'keep logs and the JetStream store' })
         .option('icd10-table', { type: 'string', describe: 'ICD-10 table for VALID CODES' }),
     async (argv) => {
@@ -117,7 +119,7 @@ async function runUp(a: UpArgs): Promise<void> {
     // Synthetic files already hold the requested sizes; real files (--data) are cut to --samples per
     // task (LongHealth: the first prompts in CLUE's order, i.e. task 1 first).
     const maxSamples = a.data ? a.samples : 0;
-    const spec = { ...defaultSpec(), name: 'clue up', models, tasks, data, maxSamples, sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: a.seed } };
+    const spec = { ...defaultSpec(), name: 'clue up', models, tasks, data, maxSamples, sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: a.seed }, bertscore: a.bertscore };
     const { runId } = await submitSpec(client, spec);
     info(`run ${runId}: ${models.length} models × ${tasks.length} tasks`);
     const started = Date.now();
@@ -125,6 +127,9 @@ async function runUp(a: UpArgs): Promise<void> {
     if (!abort.signal.aborted) {
       const results = await client.call<ResultsMsg>('getResults', { runId });
       await writeLines([renderResults(results, a.format)]);
+      if (a.bertscore && tasks.some((t) => BERTSCORE_TASKS.has(t))) {
+        info("BERT F1 is simulated: the scorer engine is vllm-sim, whose token embeddings are derived from the token ids, not SciBERT's (the scoring path is the production one).");
+      }
       info(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {

@@ -22,6 +22,15 @@ export const KV_CELLS = 'clue_cells';
 export const OBJ_RESULTS = 'clue_results';
 export const OBJ_DATASETS = 'clue_datasets';
 
+/**
+ * Core-NATS request/reply subject of the BERTScore scorers (not JetStream: a request is retried by its
+ * caller, which keeps the unit). Scorer engine groups subscribe in the queue group {@link SCORER_QUEUE},
+ * so each request reaches one of them.
+ */
+export const BERTSCORE_SUBJECT = 'clue.scorer.bertscore.v1';
+/** Queue group of the scorer subscriptions. */
+export const SCORER_QUEUE = 'clue-scorers';
+
 /** Subject a unit of (model, task) is published on. */
 export function unitSubject(model: string, task: string): string {
   return `${UNITS_SUBJECT_PREFIX}.${model}.${task}`;

@@ -4,8 +4,8 @@ import type { ClientReadableStream } from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { DEAD_STREAM, type UnitMessage } from '@clue/common';
-import { aggregateSamples, levelScores, taskScore } from '@clue/tasks';
-import { FakeWorker, registerSynthetic, rpc, startCluster, waitForRun, type TestCluster } from '../testing/harness.js';
+import { aggregateSamples, bertBatchScores, levelScores, taskScore } from '@clue/tasks';
+import { FakeWorker, fakeBertScore, registerSynthetic, rpc, startCluster, waitForRun, type TestCluster } from '../testing/harness.js';
 
 let c: TestCluster;
 let datasets: Record<string, string>;
@@ -78,10 +78,15 @@ test('a full run: aggregated cells equal @clue/tasks on the same samples; watch 
   const fake = (task: string, i: number) => metricsFor({ task } as UnitMessage, i);
   const mednli = aggregateSamples('mednli', Array.from({ length: n.mednli }, (_, i) => fake('mednli', i).metrics));
   assert.equal(byTask.get('mednli')!.metrics['ACCURACY'], mednli['ACCURACY']!.value);
-  const meq = aggregateSamples('meqsum', Array.from({ length: n.meqsum }, (_, i) => fake('meqsum', i).metrics));
-  for (const k of ['ROUGE_L', 'ROUGE1', 'ROUGE2']) assert.equal(byTask.get('meqsum')!.metrics[k], meq[k]!.value, k);
-  assert.equal(byTask.get('meqsum')!.score, taskScore('meqsum', { ROUGE_L: meq['ROUGE_L']!.value, ROUGE1: meq['ROUGE1']!.value, ROUGE2: meq['ROUGE2']!.value }).score);
-  assert.match(byTask.get('meqsum')!.notComputed['BERT_F1']!, /BERTScore/);
+  // MeQSum units carry BERTScore statistics (the fake worker's fakeBertScore): bert_score's batches over them.
+  const stats = Array.from({ length: n.meqsum }, (_, i) => fakeBertScore(i));
+  const bert = bertBatchScores(stats.map((s) => ({ p: s.p!, r: s.r!, pPad: s.pPad!, rPad: s.rPad!, hypLen: s.hypTokens, refLen: s.refTokens })));
+  const meq = aggregateSamples('meqsum', Array.from({ length: n.meqsum }, (_, i) => ({ ...fake('meqsum', i).metrics, BERT_P: bert.p[i]!, BERT_R: bert.r[i]!, BERT_F1: bert.f[i]! })));
+  for (const k of ['ROUGE_L', 'ROUGE1', 'ROUGE2', 'BERT_P', 'BERT_R', 'BERT_F1']) assert.equal(byTask.get('meqsum')!.metrics[k], meq[k]!.value, k);
+  const values = Object.fromEntries(Object.entries(meq).map(([k, v]) => [k, v.value]));
+  assert.equal(byTask.get('meqsum')!.score, taskScore('meqsum', values).score);
+  assert.deepEqual(taskScore('meqsum', values).missing, [], 'BERT F1 is in the task score');
+  assert.equal(byTask.get('meqsum')!.notComputed['BERT_F1'], undefined);
   for (const t of [1, 2, 3]) {
     const rows = Array.from({ length: n.longhealth }, (_, i) => fake('longhealth', i)).filter((r) => r.subtask === t).map((r) => r.metrics);
     assert.equal(byTask.get('longhealth')!.metrics[`Task${t}_Accuracy`], aggregateSamples('longhealth', rows)[`Task${t}_Accuracy`]!.value);

@@ -22,10 +22,11 @@ import {
   modelConsumer,
   startNatsServer,
   type NatsServer,
+  type BertScoreRecord,
   type SampleRecord,
   type UnitMessage,
 } from '@clue/common';
-import { generateDatasets, type TaskId } from '@clue/tasks';
+import { generateDatasets, isScorerModel, type TaskId } from '@clue/tasks';
 import { Coordinator } from '../coordinator.js';
 import { configWith, type CoordinatorConfig } from '../config.js';
 
@@ -124,7 +125,15 @@ export async function registerSynthetic(client: grpc.Client, tasks: readonly Tas
 }
 
 /** What the fake worker writes for one sample. */
-export type SampleMetrics = (unit: UnitMessage, index: number) => { metrics: Record<string, number>; subtask?: number };
+export type SampleMetrics = (unit: UnitMessage, index: number) => { metrics: Record<string, number>; subtask?: number; bertscore?: BertScoreRecord };
+
+/**
+ * The BERTScore statistics a fake worker reports for a BERTScore unit when the test gives none:
+ * deterministic per sample (a real worker gets them from a scorer group).
+ */
+export function fakeBertScore(index: number): BertScoreRecord {
+  return { p: 0.8 + (index % 10) / 100, r: 0.75 + (index % 7) / 100, pPad: 0.85, rPad: 0.8, hypTokens: 12, refTokens: 12 };
+}
 
 /** Options of {@link FakeWorker}. */
 export interface FakeWorkerOptions {
@@ -132,7 +141,7 @@ export interface FakeWorkerOptions {
   readonly natsUrl: string;
   readonly workerApi: grpc.Client;
   readonly metrics: SampleMetrics;
-  /** @default one H100-80GB */
+  /** @default two H100-80GB */
   readonly gpus?: readonly { gpuClass: string; memoryGib: number }[];
   /** Decides the outcome of a unit: complete (default), or fail with a kind. */
   readonly outcome?: (unit: UnitMessage) => 'complete' | { fail: 'deterministic' | 'infrastructure' | 'error'; reason: string };
@@ -154,7 +163,9 @@ export class FakeWorker {
     this.nc = await connect({ servers: this.o.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
     this.js = jetstream(this.nc, { timeout: 1500 });
     this.units = await new Kvm(this.js).open(KV_UNITS);
-    const gpus = (this.o.gpus ?? [{ gpuClass: 'H100-80GB', memoryGib: 79.1 }]).map((g, index) => ({ index, ...g, uuid: `GPU-${index}` }));
+    // Two by default: the coordinator may put a BERTScore scorer group on one (the fake worker
+    // answers no scoring requests; it writes the statistics itself).
+    const gpus = (this.o.gpus ?? [{ gpuClass: 'H100-80GB', memoryGib: 79.1 }, { gpuClass: 'H100-80GB', memoryGib: 79.1 }]).map((g, index) => ({ index, ...g, uuid: `GPU-${index}` }));
     await rpc(this.o.workerApi, 'Register', { workerId: this.o.id, node: 'test-node', gpus, engine: 'fake' });
   }
 
@@ -166,7 +177,8 @@ export class FakeWorker {
     const groups = this.groups.map((g) => ({ ...g, state: 'serving', unitsRunning: 0, freeSlots: 1 }));
     const a = await rpc<{ groups: { id: string; gpuIndices: number[]; model: string; tensorParallelSize: number }[] }>(this.o.workerApi, 'GetAssignment', { workerId: this.o.id, groups });
     this.groups = a.groups.map((g) => ({ id: g.id, gpuIndices: g.gpuIndices, model: g.model, tensorParallelSize: g.tensorParallelSize }));
-    return this.groups.map((g) => g.model);
+    // Scorer groups pull no units (the fake worker writes BERTScore statistics itself).
+    return this.groups.map((g) => g.model).filter((m) => !isScorerModel(m));
   }
 
   /** Pulls and handles one unit of `model`; returns its id, or null when none arrived within `expiresMs`. */
@@ -199,7 +211,7 @@ export class FakeWorker {
   async writeResults(unit: UnitMessage): Promise<string> {
     const lines: string[] = [];
     for (let i = unit.start; i < unit.end; i++) {
-      const { metrics, subtask } = this.o.metrics(unit, i);
+      const { metrics, subtask, bertscore } = this.o.metrics(unit, i);
       const rec: SampleRecord = {
         index: i,
         promptSha256: createHash('sha256').update(`${unit.unitId}:${i}`).digest('hex'),
@@ -209,6 +221,7 @@ export class FakeWorker {
         completionTokens: 5,
         metrics,
         ...(subtask !== undefined ? { subtask } : {}),
+        ...(unit.bertscore === true ? { bertscore: bertscore ?? fakeBertScore(i) } : {}),
       };
       lines.push(JSON.stringify(rec));
     }

@@ -127,3 +127,15 @@ function escapeCodePoint(cp: number, quote: string): string | undefined {
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
+
+/** Python's `str.isspace()` characters (`Py_UNICODE_ISSPACE`): what `str.strip()` removes. */
+const PY_SPACE = '\t\n\u000b\u000c\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
+
+/** Python's `s.strip()` (JS `trim()` differs: it strips U+FEFF and keeps U+001C–U+001F and U+0085). */
+export function pyStrip(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && PY_SPACE.includes(s[a]!)) a++;
+  while (b > a && PY_SPACE.includes(s[b - 1]!)) b--;
+  return s.slice(a, b);
+}

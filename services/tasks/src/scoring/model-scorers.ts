@@ -1,7 +1,9 @@
 /**
  * BERTScore and UMLS F1 need models (SciBERT; scispaCy's en_core_sci_sm with the UMLS linker) that
- * this library does not ship. A deployment may plug in scorers (e.g. a Python sidecar); without one
- * these metrics are reported as not computed, with the reason — never estimated.
+ * this library does not ship. In the cluster, BERTScore comes from a scorer engine group (the worker's
+ * scorer-service, vLLM's pooling runner) and UMLS F1 could come from a sidecar answering the same
+ * request/reply protocol (docs/clue-fidelity.md); in-process code may plug in a `PairScorer`. Without
+ * one these metrics are reported as not computed, with the reason — never estimated.
  */
 
 /** Per-pair precision, recall and F1 from a model-based scorer. */
@@ -30,7 +32,7 @@ export interface ModelScorers {
 /** Why each family is not computed when no scorer is configured. */
 export const NOT_COMPUTED_REASONS: Readonly<Record<'bertscore' | 'umls', string>> = {
   bertscore:
-    'not computed: BERTScore needs the SciBERT model (allenai/scibert_scivocab_uncased, layer 8, as bert_score lang="en-sci"); no BERTScore scorer is configured',
+    'not computed: BERTScore needs the SciBERT model (allenai/scibert_scivocab_uncased, layer 8, as bert_score lang="en-sci"); no BERTScore scorer is configured (clue score: --bertscore-engine URL)',
   umls:
     "not computed: UMLS F1 needs scispaCy's en_core_sci_sm pipeline with the UMLS entity linker; no UMLS scorer is configured",
 };

@@ -1,7 +1,7 @@
 /**
  * Small helpers of the engine façade: model lookup, plan diffs for events, log-line trimming.
  */
-import { ClueError, getModel, type ModelSpec } from '@clue/tasks';
+import { ClueError, getEngineModel, type ModelSpec } from '@clue/tasks';
 import { EngineError } from './errors.js';
 import type { LaunchPlan } from './launch-plan.js';
 
@@ -9,7 +9,7 @@ import type { LaunchPlan } from './launch-plan.js';
 export function resolveModel(model: ModelSpec | string): ModelSpec {
   if (typeof model !== 'string') return model;
   try {
-    return getModel(model);
+    return getEngineModel(model);
   } catch (e) {
     throw new EngineError('INVALID_CONFIG', e instanceof ClueError ? e.message : String(e));
   }

@@ -43,7 +43,7 @@ import { effectiveMaxNumSeqs, planLaunch, saferProfile, type LaunchOptions, type
 import { SILENT_LOGGER, type EngineLogger } from './logger.js';
 import { mapPool, runPool, type PoolOutcome, type PoolSource } from './request-pool.js';
 import { sleep } from './retry.js';
-import type { ChatRequest, ChatResult, TokenizeInput, TokenizeResult, VllmClient } from './vllm-client.js';
+import type { ChatRequest, ChatResult, PoolingResult, TokenizeInput, TokenizeResult, VllmClient } from './vllm-client.js';
 import { VllmProcess } from './vllm-process.js';
 import { VllmTokenizer } from './vllm-tokenizer.js';
 
@@ -177,6 +177,11 @@ export class VllmEngine extends EventEmitter<EngineEventMap> {
   /** `/tokenize` on the current server. */
   tokenize(input: TokenizeInput, addSpecialTokens: boolean, opts: { readonly signal?: AbortSignal } = {}): Promise<TokenizeResult> {
     return this.withServer('control', (c, signal) => c.tokenize(input, addSpecialTokens, { signal }), opts.signal);
+  }
+
+  /** `/pooling` (per-token embeddings) on the current server; watched for hangs like a chat. */
+  pool(inputs: readonly (readonly number[])[], opts: { readonly signal?: AbortSignal } = {}): Promise<PoolingResult> {
+    return this.withServer('chat', (c, signal) => c.pool(inputs, { signal }), opts.signal);
   }
 
   /** `/detokenize` on the current server. */

@@ -1,6 +1,7 @@
 /**
  * Client of one vLLM OpenAI-compatible server: `/v1/models`, `/tokenize`, `/detokenize`,
- * `/v1/chat/completions`, `/health`, `/metrics`.
+ * `/v1/chat/completions`, `/pooling` (per-token embeddings of an encoder served with
+ * `--runner pooling`), `/health`, `/metrics`.
  *
  * Chat requests ALWAYS carry explicit `temperature`, `top_p`, `max_tokens` and `seed`: vLLM fills
  * missing sampling values from the model's generation_config (and a missing max_tokens runs to the
@@ -60,6 +61,20 @@ export interface TokenizeResult {
   readonly count: number;
   readonly maxModelLen: number;
   readonly tokens: readonly number[];
+}
+
+/** Per-token embeddings of one input of `/pooling` (task `token_embed`). */
+export interface TokenEmbeddingsResult {
+  /** Row-major, tokens × dim, float32 as vLLM sends them. */
+  readonly vectors: Float32Array;
+  readonly tokens: number;
+  readonly dim: number;
+}
+
+/** `/pooling` output. */
+export interface PoolingResult {
+  readonly data: readonly TokenEmbeddingsResult[];
+  readonly promptTokens: number;
 }
 
 /** `/tokenize` input: raw text, or a chat rendered with the server's template (plus the generation prompt). */
@@ -177,6 +192,28 @@ export class VllmClient {
       maxModelLen: typeof body['max_model_len'] === 'number' ? body['max_model_len'] : 0,
       tokens: tokens as number[],
     };
+  }
+
+  /**
+   * Per-token hidden states of token-id inputs (`POST /pooling`, task `token_embed`, base64 float32:
+   * a tenth of the bytes of JSON floats, and exact).
+   * @throws EngineError REQUEST_REJECTED (e.g. an input longer than max_model_len), REQUEST_FAILED.
+   */
+  async pool(inputs: readonly (readonly number[])[], opts: CallOptions = {}): Promise<PoolingResult> {
+    const req = { model: this.model, input: inputs, task: 'token_embed', encoding_format: 'base64' };
+    const body = (await this.call('POST', '/pooling', req, this.chatTimeoutMs, opts.signal)) as Record<string, unknown>;
+    const data = body['data'];
+    if (!Array.isArray(data) || data.length !== inputs.length) throw malformed('/pooling', `expected ${inputs.length} results`);
+    const out = new Array<TokenEmbeddingsResult>(inputs.length);
+    for (const item of data as unknown[]) {
+      const o = (item ?? {}) as Record<string, unknown>;
+      const index = o['index'];
+      if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= inputs.length || out[index]) throw malformed('/pooling', 'bad or repeated index');
+      out[index] = decodeTokenEmbeddings(o['data'], inputs[index]!.length);
+    }
+    const usage = body['usage'] as Record<string, unknown> | undefined;
+    const promptTokens = typeof usage?.['prompt_tokens'] === 'number' ? usage['prompt_tokens'] : inputs.reduce((a, x) => a + x.length, 0);
+    return { data: out, promptTokens };
   }
 
   /** The text of token ids (`POST /detokenize`). */
@@ -341,6 +378,20 @@ function sanitize(message: string): string {
     .replace(/input_value=[\s\S]*?, input_type=/g, 'input_value=<redacted>, input_type=')
     .replace(/input_value=(?!<redacted>).*$/gm, 'input_value=<redacted>');
   return cut.length > MAX_MESSAGE ? `${cut.slice(0, MAX_MESSAGE)}…` : cut;
+}
+
+/** One `/pooling` result: a base64 float32 string (or nested float lists) of `tokens` rows. */
+function decodeTokenEmbeddings(data: unknown, tokens: number): TokenEmbeddingsResult {
+  let vectors: Float32Array;
+  if (typeof data === 'string') {
+    const bytes = Buffer.from(data, 'base64');
+    if (bytes.length % 4 !== 0) throw malformed('/pooling', 'base64 data is not float32');
+    vectors = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  } else if (Array.isArray(data) && data.every((row) => Array.isArray(row))) {
+    vectors = Float32Array.from((data as number[][]).flat());
+  } else throw malformed('/pooling', 'data is neither base64 nor a list of token vectors');
+  if (tokens <= 0 || vectors.length % tokens !== 0) throw malformed('/pooling', `${vectors.length} floats do not split into ${tokens} token vectors`);
+  return { vectors, tokens, dim: vectors.length / tokens };
 }
 
 function malformed(path: string, why: string): EngineError {

@@ -15,9 +15,14 @@
  *   the GPU-seconds of a unit are what it really cost (the coordinator learns throughput from them).
  * - `release()` stops pulling, lets running units finish, stops the server. A drain instead hands the
  *   running units back (`abortUnits`) after its grace.
+ * - A scorer group (a scorer model, e.g. BERTScore's SciBERT) pulls no units: once serving it answers
+ *   the scorers' requests (`scorer-service.ts`) until it is released; its GPU time is metered per
+ *   request like a unit's.
  */
 import { UNITS_STREAM, modelConsumer, type Logger } from '@clue/common';
 import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { isScorerModel } from '@clue/tasks';
 import type { VllmEngine } from '../engine/engine.js';
 import { isEngineError } from '../engine/errors.js';
 import type { LaunchOptions } from '../engine/launch-plan.js';
@@ -27,6 +32,8 @@ import type { NodeGpu } from './gpu-inventory.js';
 import { GroupStateMachine, type GroupStateName } from './group-state.js';
 import type { WorkerMetrics } from './metrics.js';
 import { backoffMs, sleep } from './sleep.js';
+import { ScorerUnsupportedError } from './bertscore-embed.js';
+import { ScorerService } from './scorer-service.js';
 import type { UnitRunner } from './unit-runner.js';
 
 /** What the coordinator assigned (proto GroupAssignment). */
@@ -67,6 +74,8 @@ export interface EngineGroupSettings {
 /** What a group drives. */
 export interface EngineGroupDeps {
   readonly js: JetStreamClient;
+  /** Core NATS, for a scorer group's requests. */
+  readonly nc?: NatsConnection;
   readonly engine: VllmEngine;
   readonly runner: UnitRunner;
   readonly completion: Completion;
@@ -200,7 +209,50 @@ export class EngineGroup {
   private async live(): Promise<void> {
     if (!(await this.load())) return;
     this.state.tryTo('serving');
-    await this.pullLoop();
+    if (isScorerModel(this.spec.model)) await this.serveScorer();
+    else await this.pullLoop();
+  }
+
+  /** A scorer group: answers scoring requests until released or its engine gives up. */
+  private async serveScorer(): Promise<void> {
+    const stop = this.pullCtl.signal;
+    if (!this.d.nc) {
+      this.fail('CONFIG_ERROR', 'a scorer group needs the core NATS connection');
+      return;
+    }
+    const service = new ScorerService({
+      nc: this.d.nc,
+      engine: this.d.engine,
+      logger: this.d.logger,
+      meter: () => {
+        const m = this.meter();
+        this.setBusy();
+        return m;
+      },
+      ...(this.d.metrics ? { metrics: this.d.metrics } : {}),
+    });
+    try {
+      await service.verify(stop);
+    } catch (e) {
+      if (stop.aborted) return;
+      this.d.logger.error({ group: this.spec.id, model: this.spec.model, error: errorLine(e) }, 'the scorer engine cannot serve BERTScore');
+      this.fail(e instanceof ScorerUnsupportedError ? e.code : 'SCORER_CHECK_FAILED', errorLine(e));
+      return;
+    }
+    service.start();
+    try {
+      while (!stop.aborted) {
+        const st = this.d.engine.state;
+        if (st === 'failed' || st === 'stopped' || st === 'idle') {
+          const err = this.d.engine.info().lastError;
+          this.fail(err?.code ?? 'CRASHED', err ? errorLine(err) : `the engine is ${st}`);
+          return;
+        }
+        await this.engineChange(stop);
+      }
+    } finally {
+      await service.stop();
+    }
   }
 
   private fail(code: string, reason: string): void {

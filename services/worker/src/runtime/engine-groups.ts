@@ -12,7 +12,7 @@
  * refused group by group, with a log line saying why. `drain()` stops the whole node gracefully.
  */
 import type { Logger } from '@clue/common';
-import { getModel } from '@clue/tasks';
+import { getEngineModel } from '@clue/tasks';
 import type { VllmEngine } from '../engine/engine.js';
 import { EngineGroup, type EngineGroupDeps, type EngineGroupSettings, type GroupSpec, type GroupStatus } from './engine-group.js';
 import { errorLine } from './errors.js';
@@ -158,7 +158,7 @@ export class EngineGroups {
     const tp = a.tensorParallelSize > 0 ? a.tensorParallelSize : gpus.length;
     if (tp !== gpus.length) return refuse(`tensor-parallel size ${tp} differs from its ${gpus.length} GPUs`);
     try {
-      getModel(a.model);
+      getEngineModel(a.model);
     } catch (e) {
       return refuse(errorLine(e));
     }

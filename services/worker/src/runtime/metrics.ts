@@ -36,6 +36,8 @@ export class WorkerMetrics {
   readonly engineHangKills: Counter<'model'>;
   readonly requestsInFlight: Gauge<'model'>;
   readonly requestRetries: Counter<'model' | 'task'>;
+  readonly bertscoreSeconds: Histogram<'task'>;
+  readonly scorerRequests: Counter<'outcome'>;
 
   constructor(workerId: string, registry: Registry = new Registry()) {
     this.registry = registry;
@@ -81,6 +83,19 @@ export class WorkerMetrics {
       name: 'clue_worker_request_retries_total',
       help: 'Chat requests re-sent (context overflow: re-sent with the room left)',
       labelNames: ['model', 'task'],
+      registers: r,
+    });
+    this.bertscoreSeconds = new Histogram({
+      name: 'clue_worker_bertscore_wait_seconds',
+      help: "Time a unit's BERTScore took (scorer requests, waiting for a scorer included)",
+      labelNames: ['task'],
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 600],
+      registers: r,
+    });
+    this.scorerRequests = new Counter({
+      name: 'clue_worker_scorer_requests_total',
+      help: 'BERTScore requests answered by this worker\'s scorer groups (outcome: ok, unavailable, bad_request)',
+      labelNames: ['outcome'],
       registers: r,
     });
   }

@@ -88,6 +88,8 @@ export interface TestCluster {
     sampling?: Partial<SamplingSpec>;
     dataset?: string;
     state?: UnitRecord['state'];
+    /** Score the outputs with BERTScore (the coordinator sets it for MeQSum, Problem Summary, MeDiSumQA). */
+    bertscore?: boolean;
   }): Promise<UnitMessage>;
   /** Creates the durable consumer of another model (as the coordinator does when a run uses it). */
   addModel(model: string): Promise<void>;
@@ -165,6 +167,7 @@ export async function startTestCluster(o: TestClusterOptions = {}): Promise<Test
         unitId: id, runId, model: um, task: u.task, shard: u.shard, start: u.start, end: u.end,
         dataset: u.dataset ?? datasets[u.task].sha256,
         sampling: { ...TEST_SAMPLING, ...(u.sampling ?? {}) },
+        ...(u.bertscore ? { bertscore: true } : {}),
       };
       const rec: UnitRecord = { id, runId, model: um, task: u.task, shard: u.shard, start: u.start, end: u.end, state: u.state ?? 'queued', attempts: 0, updatedAt: new Date().toISOString() };
       await units.put(id, JSON.stringify(rec));

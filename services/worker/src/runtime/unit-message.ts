@@ -49,6 +49,8 @@ export function parseUnitMessage(data: Uint8Array): UnitMessage {
   for (const k of ['temperature', 'topP', 'maxTokens', 'seed']) {
     if (typeof sr[k] !== 'number') throw new BadUnitMessage(`field 'sampling.${k}' must be a number`);
   }
+  const bertscore = r['bertscore'];
+  if (bertscore !== undefined && typeof bertscore !== 'boolean') throw new BadUnitMessage("field 'bertscore' must be a boolean when present");
   return {
     unitId,
     runId: str(r, 'runId'),
@@ -59,5 +61,6 @@ export function parseUnitMessage(data: Uint8Array): UnitMessage {
     end: int(r, 'end'),
     dataset: str(r, 'dataset'),
     sampling: { temperature: sr['temperature'] as number, topP: sr['topP'] as number, maxTokens: sr['maxTokens'] as number, seed: sr['seed'] as number },
+    ...(bertscore === true ? { bertscore: true } : {}),
   };
 }

@@ -22,12 +22,13 @@
  */
 import type { KV } from '@nats-io/kv';
 import type { JsMsg } from '@nats-io/jetstream';
-import { getModel, ClueError, type Icd10Table, type ModelSpec } from '@clue/tasks';
+import { FAMILY_KEYS, bertBatchScores, getModel, ClueError, type Icd10Table, type ModelSpec } from '@clue/tasks';
 import type { Logger, RunRecord, SampleRecord, UnitMessage, UnitRecord } from '@clue/common';
 import type { VllmEngine } from '../engine/engine.js';
 import { isEngineError, type EngineError } from '../engine/errors.js';
 import { mapPool } from '../engine/request-pool.js';
 import type { ChatRequest, ChatResult } from '../engine/vllm-client.js';
+import type { BertScoreClient } from './bertscore-client.js';
 import type { Completion, Settlement } from './completion.js';
 import type { DatasetStore } from './datasets.js';
 import { deterministic, errorLine, infrastructure, unexpected, UnitFailure } from './errors.js';
@@ -51,6 +52,8 @@ export interface UnitRunnerDeps {
   readonly icd10: () => Icd10Table | null;
   readonly logger: Logger;
   readonly metrics?: WorkerMetrics;
+  /** Sends BERTScore units' pairs to the cluster's scorers; without one such units are handed back. */
+  readonly bertscore?: BertScoreClient;
 }
 
 /** Per-unit settings. */
@@ -137,10 +140,18 @@ export class UnitRunner {
       this.d.logger.info({ unitId: unit.unitId, model: unit.model, task: unit.task, samples: unit.end - unit.start, delivery: msg.info.deliveryCount }, 'unit started');
       live.active = true;
       this.report(live, true);
-      const records = await this.execute(unit, opts, live);
+      const { records, samples } = await this.execute(unit, opts, live);
       if (opts.signal.aborted) throw new HandBack();
-      const gpuSeconds = meter();
-      return await this.d.completion.complete(msg, unit, records, {
+      // The generating group's GPU time ends here; BERTScore's is the scorer's (it reports it).
+      let gpuSeconds = meter();
+      let scored = records;
+      if (unit.bertscore === true) {
+        const bert = await this.scoreBert(unit, records, samples, opts.signal);
+        if (opts.signal.aborted) throw new HandBack();
+        scored = bert.records;
+        gpuSeconds += bert.gpuSeconds;
+      }
+      return await this.d.completion.complete(msg, unit, scored, {
         gpuSeconds: Math.round(gpuSeconds * 1000) / 1000,
         gpuClass: opts.gpuClass,
         tensorParallelSize: opts.tensorParallelSize,
@@ -171,7 +182,33 @@ export class UnitRunner {
     return null;
   }
 
-  private async execute(unit: UnitMessage, opts: UnitRunOptions, live: LiveProgress): Promise<SampleRecord[]> {
+  /**
+   * BERTScore of the unit's outputs against their references: the scorers' statistics go into each
+   * record (`bertscore`, from which the cell reproduces bert_score's batches) with the pair's own
+   * P/R/F1 as metrics (for per-sample exports; the cell recomputes them in CLUE's batches).
+   */
+  private async scoreBert(unit: UnitMessage, records: SampleRecord[], samples: readonly UnitSample[], signal: AbortSignal): Promise<{ records: SampleRecord[]; gpuSeconds: number }> {
+    const client = this.d.bertscore;
+    if (!client) throw infrastructure('this worker has no BERTScore client (no NATS connection for the scorers)');
+    const pairs = records.map((r, i) => ({ hyp: r.output, ref: samples[i]!.reference }));
+    const t0 = performance.now();
+    const res = await client.score(pairs, {
+      signal,
+      onWaiting: (why) => this.d.logger.info({ unitId: unit.unitId }, why),
+    });
+    this.d.metrics?.bertscoreSeconds.observe({ task: unit.task }, (performance.now() - t0) / 1000);
+    const out = records.map((r, i): SampleRecord => {
+      const stats = res.stats[i]!;
+      const solo = bertBatchScores([{ p: num(stats.p), r: num(stats.r), pPad: num(stats.pPad), rPad: num(stats.rPad), hypLen: stats.hypTokens, refLen: stats.refTokens }]);
+      const metrics: Record<string, number> = { ...r.metrics };
+      const [kp, kr, kf] = FAMILY_KEYS.bertscore;
+      for (const [k, v] of [[kp, solo.p[0]!], [kr, solo.r[0]!], [kf, solo.f[0]!]] as const) if (Number.isFinite(v)) metrics[k] = v;
+      return { ...r, metrics, bertscore: stats };
+    });
+    return { records: out, gpuSeconds: res.gpuSeconds };
+  }
+
+  private async execute(unit: UnitMessage, opts: UnitRunOptions, live: LiveProgress): Promise<{ records: SampleRecord[]; samples: UnitSample[] }> {
     const model = this.modelFor(unit, opts.engine);
     const problem = samplingProblem(unit.sampling);
     if (problem !== null) throw deterministic(problem);
@@ -191,7 +228,7 @@ export class UnitRunner {
       topP: unit.sampling.topP,
       seed: unit.sampling.seed,
     }));
-    return this.generate(unit, samples, requests, icd10, opts, live);
+    return { records: await this.generate(unit, samples, requests, icd10, opts, live), samples };
   }
 
   private modelFor(unit: UnitMessage, engine: VllmEngine): ModelSpec {
@@ -309,6 +346,10 @@ export class UnitRunner {
       ...(sample.subtask !== undefined ? { subtask: sample.subtask } : {}),
     };
   }
+}
+
+function num(v: number | null): number {
+  return v === null ? Number.NaN : v;
 }
 
 /** A short, content-free description of a 4xx (vLLM's message, cut; no request text is echoed back). */

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { getModel, loadIcd10Table, type Icd10Table } from '@clue/tasks';
+import { BERTSCORE_ENGINE_ARGS, getModel, isScorerModel, loadIcd10Table, type Icd10Table } from '@clue/tasks';
 import type { Logger } from '@clue/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { VllmEngine } from '../engine/engine.js';
@@ -31,6 +31,7 @@ import { ProgressReporter } from './progress-reporter.js';
 import { ResultsWriter } from './results-writer.js';
 import { SampleBuilder } from './samples.js';
 import { WorkerStateMachine } from './state.js';
+import { BertScoreClient } from './bertscore-client.js';
 import { UnitRunner } from './unit-runner.js';
 
 /** Options besides the configuration. */
@@ -168,6 +169,7 @@ export class Worker {
       icd10: () => icd10,
       logger: this.log,
       metrics: this.metrics,
+      bertscore: new BertScoreClient(nc, { waitForScorerMs: c.bertscoreWaitSeconds * 1000 }),
     });
 
     this.state.to('registering');
@@ -191,6 +193,7 @@ export class Worker {
     groups = new EngineGroups({
       inventory,
       js: stores.js,
+      nc,
       runner,
       completion,
       logger: this.log,
@@ -209,6 +212,8 @@ export class Worker {
             ...(template !== null ? { chatTemplateFile: template } : {}),
             ...(spec.maxModelLen > 0 ? { maxModelLen: spec.maxModelLen } : {}),
             tensorParallelSize: spec.tensorParallelSize,
+            // A scorer engine: vLLM's pooling runner with bert_score's encoder (8 layers, slow tokenizer, fp32).
+            ...(isScorerModel(spec.model) ? { extraArgs: BERTSCORE_ENGINE_ARGS } : {}),
           },
         };
       },
