@@ -40,6 +40,8 @@ export interface LocalClusterOptions {
   readonly stallSeconds?: number;
   /** Coordinator `--unplaceable-seconds`: a model no worker can hold fails after this long. @default 15 */
   readonly unplaceableSeconds?: number;
+  /** Coordinator `--gpus-per-scorer`: one BERTScore scorer group per this many GPUs. @default 16 */
+  readonly gpusPerScorer?: number;
   /** Worker `--slots`: units one engine group runs at once. */
   readonly slotsPerGroup?: number;
   /** Extra environment of the worker processes (beside this process's own). */
@@ -179,6 +181,8 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       ...(o.reconcileSeconds !== undefined ? ['--reconcile-seconds', String(o.reconcileSeconds)] : []),
       ...(o.stallSeconds !== undefined ? ['--stall-seconds', String(o.stallSeconds)] : []),
       '--unplaceable-seconds', String(o.unplaceableSeconds ?? 15),
+      // Simulated time runs ×time-scale faster, the scorers' CPU work (matching) does not: more of them.
+      '--gpus-per-scorer', String(o.gpusPerScorer ?? 16),
     ];
     coord = spawn(process.execPath, [packageMain('@clue/coordinator'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     coord.stderr!.pipe(log, { end: false });

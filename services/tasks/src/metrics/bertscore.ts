@@ -93,8 +93,21 @@ export function bertPairStats(hyp: TokenEmbeddings, ref: TokenEmbeddings, specia
     const hi = i * dim;
     for (let j = 0; j < m; j++) {
       const gj = j * dim;
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += h[hi + k]! * g[gj + k]!;
+      // Four partial sums (float64): the same products, a different addition order than torch's
+      // float32 GEMM anyway; about 2x faster in V8 than one accumulator.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = 0;
+      for (; k + 3 < dim; k += 4) {
+        s0 += h[hi + k]! * g[gj + k]!;
+        s1 += h[hi + k + 1]! * g[gj + k + 1]!;
+        s2 += h[hi + k + 2]! * g[gj + k + 2]!;
+        s3 += h[hi + k + 3]! * g[gj + k + 3]!;
+      }
+      for (; k < dim; k++) s0 += h[hi + k]! * g[gj + k]!;
+      const s = s0 + s1 + (s2 + s3);
       // Math.max, not a comparison: a NaN similarity must win, as torch's max propagates NaN.
       hypMax[i] = Math.max(hypMax[i]!, s);
       refMax[j] = Math.max(refMax[j]!, s);

@@ -40,6 +40,11 @@ export interface BertScoreEmbedderOptions {
   readonly poolBatch?: number;
   /** `/tokenize` calls at once. @default 16 */
   readonly tokenizeConcurrency?: number;
+  /**
+   * Floats of embeddings kept for texts seen again (every model of a run is scored against the same
+   * references), least recently used out first. 0 turns the cache off. @default 16M (64 MiB)
+   */
+  readonly cacheFloats?: number;
 }
 
 /** Scores pairs through one backend. */
@@ -47,12 +52,44 @@ export class BertScoreEmbedder {
   private readonly backend: EmbeddingBackend;
   private readonly poolBatch: number;
   private readonly tokenizeConcurrency: number;
+  private readonly cacheFloats: number;
+  private readonly cache = new Map<string, TokenEmbeddings>();
+  private cachedFloats = 0;
   private special: Promise<SpecialIds> | null = null;
+  /** Texts embedded / taken from the cache (tests, benchmarks). */
+  readonly counts = { embedded: 0, cached: 0 };
 
   constructor(backend: EmbeddingBackend, options: BertScoreEmbedderOptions = {}) {
     this.backend = backend;
     this.poolBatch = Math.max(1, options.poolBatch ?? 16);
     this.tokenizeConcurrency = Math.max(1, options.tokenizeConcurrency ?? 16);
+    this.cacheFloats = Math.max(0, options.cacheFloats ?? 16 * 1024 * 1024);
+  }
+
+  /** Forgets cached embeddings (e.g. when the server was replaced by another model). */
+  clearCache(): void {
+    this.cache.clear();
+    this.cachedFloats = 0;
+  }
+
+  private cached(text: string): TokenEmbeddings | undefined {
+    const e = this.cache.get(text);
+    if (e) {
+      this.cache.delete(text);
+      this.cache.set(text, e);
+    }
+    return e;
+  }
+
+  private remember(text: string, e: TokenEmbeddings): void {
+    if (this.cacheFloats === 0 || e.vectors.length > this.cacheFloats || this.cache.has(text)) return;
+    this.cache.set(text, e);
+    this.cachedFloats += e.vectors.length;
+    for (const [k, v] of this.cache) {
+      if (this.cachedFloats <= this.cacheFloats) break;
+      this.cache.delete(k);
+      this.cachedFloats -= v.vectors.length;
+    }
   }
 
   /** The special ids: the tokens the server gives "" ([CLS], [SEP]). */
@@ -99,7 +136,15 @@ export class BertScoreEmbedder {
     if (hyps.length !== refs.length) throw new Error(`${hyps.length} predictions but ${refs.length} references`);
     const opts = signal ? { signal } : {};
     const special = await this.specialIds();
-    const texts = [...new Set([...hyps, ...refs].map(pyStrip))];
+    const embedded = new Map<string, TokenEmbeddings>();
+    const texts: string[] = [];
+    for (const t of new Set([...hyps, ...refs].map(pyStrip))) {
+      const hit = this.cached(t);
+      if (hit) embedded.set(t, hit);
+      else texts.push(t);
+    }
+    this.counts.cached += embedded.size;
+    this.counts.embedded += texts.length;
     const ids = new Map<string, number[]>();
     for (let i = 0; i < texts.length; i += this.tokenizeConcurrency) {
       await Promise.all(
@@ -109,20 +154,32 @@ export class BertScoreEmbedder {
         }),
       );
     }
-    const embedded = new Map<string, TokenEmbeddings>();
     for (let i = 0; i < texts.length; i += this.poolBatch) {
       const chunk = texts.slice(i, i + this.poolBatch);
       const res = await this.backend.pool(chunk.map((t) => ids.get(t)!), opts);
       chunk.forEach((t, j) => {
         const e = res.data[j]!;
-        embedded.set(t, { ids: ids.get(t)!, vectors: e.vectors, dim: e.dim });
+        const emb = { ids: ids.get(t)!, vectors: e.vectors, dim: e.dim };
+        embedded.set(t, emb);
+        this.remember(t, emb);
       });
     }
-    return hyps.map((h, i) => {
-      const s = bertPairStats(embedded.get(pyStrip(h))!, embedded.get(pyStrip(refs[i]!))!, special);
-      const n = (v: number): number | null => (Number.isNaN(v) ? null : v);
-      return { p: n(s.p), r: n(s.r), pPad: n(s.pPad), rPad: n(s.rPad), hypTokens: s.hypLen, refTokens: s.refLen };
-    });
+    const out: BertScoreRecord[] = [];
+    const n = (v: number): number | null => (Number.isNaN(v) ? null : v);
+    let work = 0;
+    for (let i = 0; i < hyps.length; i++) {
+      const hyp = embedded.get(pyStrip(hyps[i]!))!;
+      const ref = embedded.get(pyStrip(refs[i]!))!;
+      const s = bertPairStats(hyp, ref, special);
+      out.push({ p: n(s.p), r: n(s.r), pPad: n(s.pPad), rPad: n(s.rPad), hypTokens: s.hypLen, refTokens: s.refLen });
+      // Let the event loop breathe (heartbeats, other groups' working() calls) every ~20M multiply-adds.
+      work += hyp.ids.length * ref.ids.length * hyp.dim;
+      if (work > 20e6) {
+        work = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    return out;
   }
 }
 

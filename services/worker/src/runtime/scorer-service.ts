@@ -35,6 +35,7 @@ export class ScorerService {
   private sub: Subscription | null = null;
   private readonly running = new Set<Promise<void>>();
   private queue: Msg[] = [];
+  private readonly received = new WeakMap<Msg, number>();
   private readonly embedder: BertScoreEmbedder;
   /** Requests answered (tests, logs). */
   answered = 0;
@@ -64,6 +65,7 @@ export class ScorerService {
           this.d.logger.warn({ error: errorLine(err) }, 'scorer subscription error');
           return;
         }
+        this.received.set(msg, performance.now());
         this.queue.push(msg);
         this.pump();
       },
@@ -97,10 +99,13 @@ export class ScorerService {
   private async handle(msg: Msg): Promise<void> {
     let reply: BertScoreReply;
     const stopMeter = this.d.meter();
+    const t0 = performance.now();
     try {
       const req = parseRequest(msg.data);
+      const waitedMs = Math.round(t0 - (this.received.get(msg) ?? t0));
       const stats = await this.embedder.score(req.pairs.map((p) => p.hyp), req.pairs.map((p) => p.ref));
       this.d.metrics?.scorerRequests.inc({ outcome: 'ok' });
+      this.d.logger.debug({ pairs: req.pairs.length, queuedMs: waitedMs, ms: Math.round(performance.now() - t0), ...this.embedder.counts }, 'scored');
       reply = { v: 1, stats, gpuSeconds: Math.round(stopMeter() * 1e6) / 1e6, scorer: `${this.d.engine.info().model?.hfId ?? 'scorer'} (vLLM token_embed, layer ${BERTSCORE_LAYERS})` };
     } catch (e) {
       stopMeter();

@@ -53,8 +53,19 @@ test('a BERTScore unit is scored by the scorer group: statistics per sample, ide
   assert.ok(engine?.info().port, 'the scorer group runs an engine');
   const client = new VllmClient({ baseUrl: `http://127.0.0.1:${engine.info().port}`, servedModelName: BERTSCORE_SCORER_KEY });
   t.after(() => client.close());
-  const direct = await new BertScoreEmbedder(client).score(recs.map((r) => r.output), meqsum.map((s) => s.reference));
+  const embedder = new BertScoreEmbedder(client);
+  const direct = await embedder.score(recs.map((r) => r.output), meqsum.map((s) => s.reference));
   assert.deepEqual(recs.map((r) => r.bertscore), direct);
+  // Seen texts come from the embedding cache, with the same statistics; a tiny cache keeps none.
+  const distinct = embedder.counts.embedded;
+  assert.ok(distinct > 0 && embedder.counts.cached === 0);
+  assert.deepEqual(await embedder.score(recs.map((r) => r.output), meqsum.map((s) => s.reference)), direct);
+  assert.equal(embedder.counts.cached, distinct);
+  assert.equal(embedder.counts.embedded, distinct);
+  const tiny = new BertScoreEmbedder(client, { cacheFloats: 768 });
+  await tiny.score(recs.map((r) => r.output), meqsum.map((s) => s.reference));
+  await tiny.score(recs.map((r) => r.output), meqsum.map((s) => s.reference));
+  assert.equal(tiny.counts.cached, 0, 'no text of 2+ tokens fits 768 floats');
   const solo = bertBatchScores([{ p: direct[5]!.p!, r: direct[5]!.r!, pPad: direct[5]!.pPad!, rPad: direct[5]!.rPad!, hypLen: direct[5]!.hypTokens, refLen: direct[5]!.refTokens }]);
   assert.equal(recs[5]!.metrics['BERT_F1'], solo.f[0]);
 
