@@ -15,6 +15,8 @@
  *   the GPU-seconds of a unit are what it really cost (the coordinator learns throughput from them).
  * - `release()` stops pulling, lets running units finish, stops the server. A drain instead hands the
  *   running units back (`abortUnits`) after its grace.
+ * - A unit whose outputs wait for their BERTScore gives its slot back as soon as generation ends
+ *   (`onGenerated`), so the engine goes on with the next unit; at most `slots` such units per group.
  * - A scorer group (a scorer model, e.g. BERTScore's SciBERT) pulls no units: once serving it answers
  *   the scorers' requests (`scorer-service.ts`) until it is released; its GPU time is metered per
  *   request like a unit's.
@@ -95,6 +97,8 @@ export class EngineGroup {
   private readonly unitsCtl = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
   private slotWaiters: Array<() => void> = [];
+  /** Held units still generating (the others wait for their scores). */
+  private generating = 0;
   private lifecycle: Promise<void> | null = null;
   private releasing: Promise<void> | null = null;
   private loadSecondsValue = 0;
@@ -131,7 +135,10 @@ export class EngineGroup {
 
   /** Free slots. */
   get freeSlots(): number {
-    return this.state.state === 'serving' ? Math.max(0, this.s.slots - this.running.size) : 0;
+    if (this.state.state !== 'serving') return 0;
+    // A unit whose outputs are being scored (BERTScore) no longer uses the engine: its slot is free,
+    // within a backlog of at most `slots` such units, so the held units stay bounded (2 × slots).
+    return Math.max(0, Math.min(this.s.slots - this.generating, 2 * this.s.slots - this.running.size));
   }
 
   /** Starts loading the model and, once it serves, pulling (idempotent). */
@@ -376,6 +383,16 @@ export class EngineGroup {
     const maxModelLen = this.spec.maxModelLen > 0 ? this.spec.maxModelLen : (info.maxModelLen ?? 8192);
     const meter = this.meter();
     this.setBusy();
+    let generating = true;
+    this.generating++;
+    const generated = (): void => {
+      if (!generating) return;
+      generating = false;
+      this.generating--;
+      meter();
+      this.notifySlot();
+      this.d.onChange();
+    };
     const p: Promise<unknown> = this.d.runner
       .run(m, {
         engine: this.d.engine,
@@ -386,10 +403,11 @@ export class EngineGroup {
         concurrency: Math.max(1, Math.floor((info.concurrency ?? 256) / this.s.slots)),
         maxModelLen,
         signal: this.unitsCtl.signal,
+        onGenerated: generated,
       })
       .catch((e: unknown) => this.d.logger.error({ group: this.spec.id, error: errorLine(e) }, 'unit runner failed unexpectedly'))
       .finally(() => {
-        meter();
+        generated();
         this.running.delete(p);
         this.d.metrics?.unitsRunning.dec();
         this.notifySlot();

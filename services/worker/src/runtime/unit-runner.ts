@@ -73,6 +73,8 @@ export interface UnitRunOptions {
   readonly maxModelLen: number;
   /** Fires when the worker drains: the unit is handed back. */
   readonly signal: AbortSignal;
+  /** Called once generation is over (the engine is free for another unit while the outputs are scored). */
+  readonly onGenerated?: () => void;
 }
 
 /** Thrown inside a run when the drain signal stopped it. */
@@ -146,6 +148,8 @@ export class UnitRunner {
       let gpuSeconds = meter();
       let scored = records;
       if (unit.bertscore === true) {
+        // The engine is free for the next unit while the scorers work.
+        opts.onGenerated?.();
         const bert = await this.scoreBert(unit, records, samples, opts.signal);
         if (opts.signal.aborted) throw new HandBack();
         scored = bert.records;

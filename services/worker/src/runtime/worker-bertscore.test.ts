@@ -116,3 +116,24 @@ test('a scorer on vLLM 0.11.0 semantics (softmaxed /pooling) is refused: the gro
   worker.drain();
   assert.equal(await run, 'stopped');
 });
+
+test('no scorer yet: the BERTScore unit waits without holding the engine (another unit runs meanwhile), then completes once a scorer serves', async (t) => {
+  const c = await startTestCluster({ samples: 6 });
+  t.after(() => c.stop());
+  // Only the LLM at first: the scorer group comes later.
+  c.coordinator.serve(TEST_MODEL);
+  const { worker, run, lines } = c.startWorker(['--engine-env', 'VLLM_SIM_TIME_SCALE=1000', '--slots', '1'], { gpus: parseGpuFlag('H100-80GB:2') });
+  const bert = await c.publishUnit({ task: 'meqsum', shard: 0, start: 0, end: 6, bertscore: true });
+  await waitFor('the unit waiting for a scorer', () => lines.some((l) => l.includes('waiting for a BERTScore scorer to start')), 30_000);
+  const other = await c.publishUnit({ task: 'mednli', shard: 0, start: 0, end: 6 });
+  await waitFor('the other unit DONE while the first waits', async () => (await c.unitRecord(other.unitId))?.state === 'done', 30_000);
+  assert.notEqual((await c.unitRecord(bert.unitId))?.state, 'done');
+  withScorer(c);
+  await waitFor('the BERTScore unit DONE', async () => (await c.unitRecord(bert.unitId))?.state === 'done', 60_000);
+  const recs = (await c.readResults(bert.unitId))!;
+  assert.ok(recs.every((r) => r.bertscore !== undefined));
+  assert.equal(c.coordinator.calls.failures.length, 0);
+  assert.equal(c.coordinator.calls.completions.filter((x) => x.accepted && x.unitId === bert.unitId).length, 1);
+  worker.drain();
+  assert.equal(await run, 'stopped');
+});
