@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { CoordinatorError } from './errors.js';
 import { DEFAULT_SAMPLING, derivedIdempotencyKey, runIdFor, validateSpec, type RunSpecMessage } from './spec.js';
 import type { DatasetDescription } from './records.js';
+import { unitMessage } from './submit.js';
 
 const SHA_MEDNLI = 'a'.repeat(64);
 const SHA_MEQSUM = 'b'.repeat(64);
@@ -49,4 +50,18 @@ test('several problems are reported together, each naming its field', async () =
       return true;
     },
   );
+});
+
+test('disable_bertscore: kept in the record, part of the derived key only when set; units of BERTScore tasks carry bertscore unless it is set', async () => {
+  const on = await validateSpec(good, lookup);
+  const off = await validateSpec({ ...good, disableBertscore: true }, lookup);
+  assert.equal(on.disableBertscore, undefined);
+  assert.equal(off.disableBertscore, true);
+  assert.notEqual(off.idempotencyKey, on.idempotencyKey, 'switching BERTScore off is another run');
+  assert.equal((await validateSpec({ ...good, disableBertscore: false }, lookup)).idempotencyKey, on.idempotencyKey, 'false = the key of a spec without the field');
+  const unit = (task: 'mednli' | 'meqsum') => ({ id: `r1.llama-3-8b-instruct.${task}.0`, runId: 'r1', model: 'llama-3-8b-instruct', task, shard: 0, start: 0, end: 5, state: 'queued' as const, attempts: 0, updatedAt: '' });
+  const run = (spec: typeof on) => ({ id: 'r1', spec, state: 'running' as const, createdAt: '', cells: {} });
+  assert.equal(unitMessage(run(on), unit('meqsum')).bertscore, true);
+  assert.equal(unitMessage(run(on), unit('mednli')).bertscore, undefined);
+  assert.equal(unitMessage(run(off), unit('meqsum')).bertscore, undefined);
 });
