@@ -2,6 +2,7 @@
 export * from './nats/names.js';
 export * from './nats/layout.js';
 export * from './records.js';
+export * from './bertscore-record.js';
 export * from './grpc/proto.js';
 export * from './logging.js';
 export * from './testing/nats-server.js';

@@ -6,7 +6,7 @@
  * not computed with the reason (the model-based ones with the library's reason).
  */
 import type { ObjectStore } from '@nats-io/obj';
-import type { SampleRecord } from '@clue/common';
+import { bertPairStatsOf, type SampleRecord } from '@clue/common';
 import {
   BERTSCORE_TASKS,
   FAMILY_KEYS,
@@ -121,10 +121,8 @@ export interface CellOptions {
  */
 function withBertScores(sorted: readonly SampleRecord[]): { rows: MetricValues[]; nanKeys: Map<string, number> } {
   const stats = sorted.map((s) => {
-    const b = s.bertscore;
-    if (!b) throw new ResultsError(`sample ${s.index} has no BERTScore statistics (the worker that ran it did not score it with BERTScore)`);
-    const num = (v: number | null): number => (v === null ? Number.NaN : v);
-    return { p: num(b.p), r: num(b.r), pPad: num(b.pPad), rPad: num(b.rPad), hypLen: b.hypTokens, refLen: b.refTokens };
+    if (!s.bertscore) throw new ResultsError(`sample ${s.index} has no BERTScore statistics: the worker that ran it did not score it with BERTScore (a worker older than its coordinator?); upgrade the workers and submit the run again`);
+    return bertPairStatsOf(s.bertscore);
   });
   const scores = bertBatchScores(stats);
   const nanKeys = new Map<string, number>();

@@ -273,6 +273,7 @@ export function describeConfig(c: WorkerConfig): Record<string, unknown> {
     slots: c.slots,
     icd10Table: c.icd10Table !== null,
     hangSeconds: c.hangTimeoutMs / 1000,
+    bertscoreWaitSeconds: c.bertscoreWaitSeconds,
     drainSeconds: c.drainTimeoutMs / 1000,
   };
 }

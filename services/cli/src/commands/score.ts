@@ -5,6 +5,7 @@
  * to stderr. All input is checked before anything is printed.
  */
 import type { Argv } from 'yargs';
+import { bertPairStatsOf } from '@clue/common';
 import { BertScoreEmbedder, VllmClient } from '@clue/worker';
 import {
   BERTSCORE_SCORER_KEY,
@@ -141,8 +142,7 @@ async function bertScores(url: string, model: string, hyps: string[], refs: stri
     const embedder = new BertScoreEmbedder(client);
     await embedder.verify();
     const stats = await embedder.score(hyps, refs);
-    const num = (v: number | null): number => (v === null ? Number.NaN : v);
-    return bertBatchScores(stats.map((s) => ({ p: num(s.p), r: num(s.r), pPad: num(s.pPad), rPad: num(s.rPad), hypLen: s.hypTokens, refLen: s.refTokens })));
+    return bertBatchScores(stats.map(bertPairStatsOf));
   } catch (e) {
     if (e instanceof ClueError) throw e;
     throw new ClueError('SCORER_UNAVAILABLE', `--bertscore-engine ${base.origin}: ${e instanceof Error ? e.message : String(e)}`);

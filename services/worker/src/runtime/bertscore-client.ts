@@ -122,7 +122,10 @@ export class BertScoreClient {
           }
           const waited = performance.now() - waitingSince;
           if (waited >= this.o.waitForScorerMs) {
-            throw infrastructure(`no BERTScore scorer answered for ${Math.round(waited / 1000)} s (the coordinator places one per cluster while BERTScore work remains)`);
+            throw infrastructure(
+              `no BERTScore scorer answered for ${Math.round(waited / 1000)} s: the coordinator places one (model scibert-scorer) while BERTScore work remains; ` +
+                '`clue workers` shows whether it is loading or failed and why (runs can also be submitted with --no-bertscore)',
+            );
           }
           await sleep(backoffMs(Math.min(round, 6), 250, 5_000), opts.signal);
           continue;

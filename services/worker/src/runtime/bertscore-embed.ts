@@ -15,7 +15,7 @@
  *
  * The special ids are the server's (the tokens of ""). Used by the scorer groups and `clue score`.
  */
-import type { BertScoreRecord } from '@clue/common';
+import { bertScoreRecord, type BertScoreRecord } from '@clue/common';
 import { BERTSCORE_MAX_TOKENS, bertPairStats, pyStrip, type SpecialIds, type TokenEmbeddings } from '@clue/tasks';
 import type { PoolingResult, TokenizeInput, TokenizeResult } from '../engine/vllm-client.js';
 
@@ -165,13 +165,12 @@ export class BertScoreEmbedder {
       });
     }
     const out: BertScoreRecord[] = [];
-    const n = (v: number): number | null => (Number.isNaN(v) ? null : v);
     let work = 0;
     for (let i = 0; i < hyps.length; i++) {
       const hyp = embedded.get(pyStrip(hyps[i]!))!;
       const ref = embedded.get(pyStrip(refs[i]!))!;
       const s = bertPairStats(hyp, ref, special);
-      out.push({ p: n(s.p), r: n(s.r), pPad: n(s.pPad), rPad: n(s.rPad), hypTokens: s.hypLen, refTokens: s.refLen });
+      out.push(bertScoreRecord(s));
       // Let the event loop breathe (heartbeats, other groups' working() calls) every ~20M multiply-adds.
       work += hyp.ids.length * ref.ids.length * hyp.dim;
       if (work > 20e6) {

@@ -23,7 +23,7 @@
 import type { KV } from '@nats-io/kv';
 import type { JsMsg } from '@nats-io/jetstream';
 import { FAMILY_KEYS, bertBatchScores, getModel, ClueError, type Icd10Table, type ModelSpec } from '@clue/tasks';
-import type { Logger, RunRecord, SampleRecord, UnitMessage, UnitRecord } from '@clue/common';
+import { bertPairStatsOf, type Logger, type RunRecord, type SampleRecord, type UnitMessage, type UnitRecord } from '@clue/common';
 import type { VllmEngine } from '../engine/engine.js';
 import { isEngineError, type EngineError } from '../engine/errors.js';
 import { mapPool } from '../engine/request-pool.js';
@@ -203,7 +203,7 @@ export class UnitRunner {
     this.d.metrics?.bertscoreSeconds.observe({ task: unit.task }, (performance.now() - t0) / 1000);
     const out = records.map((r, i): SampleRecord => {
       const stats = res.stats[i]!;
-      const solo = bertBatchScores([{ p: num(stats.p), r: num(stats.r), pPad: num(stats.pPad), rPad: num(stats.rPad), hypLen: stats.hypTokens, refLen: stats.refTokens }]);
+      const solo = bertBatchScores([bertPairStatsOf(stats)]);
       const metrics: Record<string, number> = { ...r.metrics };
       const [kp, kr, kf] = FAMILY_KEYS.bertscore;
       for (const [k, v] of [[kp, solo.p[0]!], [kr, solo.r[0]!], [kf, solo.f[0]!]] as const) if (Number.isFinite(v)) metrics[k] = v;
@@ -350,10 +350,6 @@ export class UnitRunner {
       ...(sample.subtask !== undefined ? { subtask: sample.subtask } : {}),
     };
   }
-}
-
-function num(v: number | null): number {
-  return v === null ? Number.NaN : v;
 }
 
 /** A short, content-free description of a 4xx (vLLM's message, cut; no request text is echoed back). */
