@@ -1,6 +1,6 @@
 /** A promise-based client of the coordinator's gRPC API, with deadlines and readable errors. */
 import * as grpc from '@grpc/grpc-js';
-import { loadClueProto } from '@clue/common';
+import { TlsConfigError, clientCredentials, isTlsFailure, loadClueProto, type ClientTlsSettings } from '@clue/common';
 import { ClueError } from '@clue/tasks';
 
 /** Default coordinator address: $CLUE_COORDINATOR or the local cluster's. */
@@ -12,11 +12,14 @@ export function defaultCoordinator(): string {
 export class RpcError extends Error {
   readonly grpcCode: number;
   readonly userError: boolean;
-  constructor(message: string, grpcCode: number) {
+  /** The credentials were refused or the coordinator's certificate is not trusted. */
+  readonly authError: boolean;
+  constructor(message: string, grpcCode: number, authError = false) {
     super(message);
     this.name = 'RpcError';
     this.grpcCode = grpcCode;
     this.userError = [grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.ALREADY_EXISTS, grpc.status.FAILED_PRECONDITION].includes(grpcCode);
+    this.authError = authError || grpcCode === grpc.status.UNAUTHENTICATED || grpcCode === grpc.status.PERMISSION_DENIED;
   }
 }
 
@@ -25,9 +28,21 @@ type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (er
 /** The coordinator client. */
 export class CoordinatorClient {
   private readonly client: grpc.Client;
-  constructor(readonly address: string) {
+  /** @throws ClueError when the CA file cannot be read. */
+  constructor(
+    readonly address: string,
+    auth: ClientTlsSettings,
+  ) {
     const { Coordinator } = loadClueProto();
-    this.client = new Coordinator(address, grpc.credentials.createInsecure(), {
+    let creds;
+    try {
+      creds = clientCredentials(auth);
+    } catch (e) {
+      if (e instanceof TlsConfigError) throw new ClueError('INVALID_ARGUMENT', e.message);
+      throw e;
+    }
+    this.client = new Coordinator(address, creds.credentials, {
+      ...creds.options,
       'grpc.keepalive_time_ms': 20000,
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 512 * 1024 * 1024,
@@ -62,6 +77,17 @@ export class CoordinatorClient {
   }
 
   private wrap(e: grpc.ServiceError): RpcError {
+    const details = e.details || e.message;
+    if ((e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) && isTlsFailure(details)) {
+      return new RpcError(
+        `the TLS handshake with the coordinator at ${this.address} failed (${details}): does --tls-ca (CLUE_TLS_CA) name the CA that signed its certificate, and does the certificate name this host (--tls-server-name)?`,
+        e.code,
+        true,
+      );
+    }
+    if (e.code === grpc.status.UNAUTHENTICATED || e.code === grpc.status.PERMISSION_DENIED) {
+      return new RpcError(`the coordinator refused the call: ${details}`, e.code);
+    }
     if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {
       return new RpcError(`cannot reach the coordinator at ${this.address} (${e.details || e.message}); is it running? (\`clue up\` starts a local cluster; --coordinator or CLUE_COORDINATOR sets the address)`, e.code);
     }

@@ -8,7 +8,17 @@ import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { startNatsServer, NatsServerMissingError, type NatsServer } from '@clue/common';
+import {
+  coordinatorSecurityArgs,
+  createLocalSecurity,
+  startNatsServer,
+  workerSecurityArgs,
+  NatsServerMissingError,
+  type ApiRole,
+  type ClientTlsSettings,
+  type LocalSecurity,
+  type NatsServer,
+} from '@clue/common';
 import { ClueError } from '@clue/tasks';
 import { CoordinatorClient } from './grpc-client.js';
 
@@ -52,6 +62,10 @@ export interface LocalClusterOptions {
 export interface LocalCluster {
   readonly coordinator: string;
   readonly natsUrl: string;
+  /** The throwaway credentials (CA, tokens, NATS passwords) of this cluster. */
+  readonly security: LocalSecurity;
+  /** TLS settings and token for a client of the coordinator with `role`. */
+  clientAuth(role: ApiRole): ClientTlsSettings;
   stop(): Promise<void>;
   /** Fault injection for tests: kill -9 one component, and start it again on the same address/store. */
   readonly chaos: LocalClusterChaos;
@@ -138,8 +152,8 @@ function metricsArgs(port: number | undefined): string[] {
  * Waits until `n` workers have registered (so a submit sees their GPUs), or fails: a worker exited
  * (`exited()`), or 60 s passed.
  */
-async function workersRegistered(address: string, n: number, exited: () => boolean): Promise<void> {
-  const client = new CoordinatorClient(address);
+async function workersRegistered(address: string, auth: ClientTlsSettings, n: number, exited: () => boolean): Promise<void> {
+  const client = new CoordinatorClient(address, auth);
   const deadline = Date.now() + 60_000;
   try {
     for (;;) {
@@ -157,9 +171,11 @@ async function workersRegistered(address: string, n: number, exited: () => boole
 /** Starts nats-server, the coordinator and the workers. */
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const storeDir = join(o.stateDir, 'jetstream');
+  const security = await createLocalSecurity(join(o.stateDir, 'security'));
+  const clientAuth = (role: ApiRole): ClientTlsSettings => ({ caFile: security.caFile, token: security.tokens[role] });
   let nats: NatsServer;
   try {
-    nats = await startNatsServer({ storeDir });
+    nats = await startNatsServer({ storeDir, security });
   } catch (e) {
     if (e instanceof NatsServerMissingError) {
       throw new ClueError('INVALID_ARGUMENT', 'nats-server is not installed (it must be on PATH). Install it with: sudo apt-get install nats-server   (or: bash scripts/install-system-deps.sh)');
@@ -176,7 +192,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const startCoordinator = async (port: number): Promise<string> => {
     const log = logTo(o.stateDir, 'coordinator');
     const args = [
-      '--nats', nats.url, '--grpc-host', '127.0.0.1', '--grpc-port', String(port), '--poll-after-seconds', '1',
+      '--nats', nats.url, ...coordinatorSecurityArgs(security), '--grpc-host', '127.0.0.1', '--grpc-port', String(port), '--poll-after-seconds', '1',
       ...(o.metricsPorts ? ['--metrics-port', String(o.metricsPorts.coordinator)] : []),
       ...(o.reconcileSeconds !== undefined ? ['--reconcile-seconds', String(o.reconcileSeconds)] : []),
       ...(o.stallSeconds !== undefined ? ['--stall-seconds', String(o.stallSeconds)] : []),
@@ -195,6 +211,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     const args = [
       packageMain('@clue/worker'),
       '--nats', nats.url,
+      ...workerSecurityArgs(security),
       '--coordinator', address,
       '--worker-id', `local-${i + 1}`,
       '--gpus', `${o.gpu}:${o.gpusPerWorker}`,
@@ -214,7 +231,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   try {
     address = await startCoordinator(0);
     for (let i = 0; i < o.workers; i++) startWorker(i);
-    await workersRegistered(address, o.workers, () => workers.some((w) => w?.exitCode !== null));
+    await workersRegistered(address, clientAuth('reader'), o.workers, () => workers.some((w) => w?.exitCode !== null));
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
     const chaos: LocalClusterChaos = {
       async killWorker(i) {
@@ -255,11 +272,11 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
         await nats.kill();
       },
       async startNats() {
-        nats = await startNatsServer({ storeDir, port: nats.port });
+        nats = await startNatsServer({ storeDir, port: nats.port, security });
       },
     };
     let stopping: Promise<void> | undefined;
-    return { coordinator: address, natsUrl: nats.url, stop: () => (stopping ??= stopAll()), chaos };
+    return { coordinator: address, natsUrl: nats.url, security, clientAuth, stop: () => (stopping ??= stopAll()), chaos };
   } catch (e) {
     await stopAll();
     throw e;

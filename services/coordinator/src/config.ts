@@ -4,11 +4,19 @@
  * at start-up; every problem is reported together and nothing is read from the environment later.
  */
 import yargs from 'yargs';
+import { loadTokenDir, readPem, resolveNatsAuth, type NatsAuthSettings } from '@clue/common';
 
 /** The validated, frozen configuration of one coordinator process. */
 export interface CoordinatorConfig {
   /** NATS server URL(s), comma separated. */
   readonly natsUrl: string;
+  /** NATS user, password and CA (the password comes from a file or CLUE_NATS_PASSWORD; never logged). */
+  readonly natsAuth: NatsAuthSettings;
+  /** PEM certificate chain and key of the gRPC server (TLS is always on). */
+  readonly tlsCertFile: string | null;
+  readonly tlsKeyFile: string | null;
+  /** Directory of the API token files `reader`, `operator`, `worker` (a mounted Secret). */
+  readonly tokensDir: string | null;
   readonly grpcHost: string;
   /** 0 = a random free port (tests). */
   readonly grpcPort: number;
@@ -68,6 +76,15 @@ interface OptionSpec {
 /** Every flag with its environment variable, default and range. */
 export const CONFIG_OPTIONS = {
   nats: { env: 'CLUE_NATS_URL', kind: 'string', default: 'nats://127.0.0.1:4222', describe: 'NATS server URL(s), comma separated' },
+  'nats-user': { env: 'CLUE_NATS_USER', kind: 'string', describe: 'NATS user of the coordinator (its password: --nats-password-file or CLUE_NATS_PASSWORD)' },
+  'nats-password-file': { env: 'CLUE_NATS_PASSWORD_FILE', kind: 'string', describe: 'file holding the NATS password' },
+  'nats-ca': { env: 'CLUE_NATS_CA', kind: 'string', describe: "PEM file of the CA that signed the NATS servers' certificate (turns TLS on)" },
+  'tls-cert': { env: 'CLUE_TLS_CERT', kind: 'string', describe: 'PEM certificate (chain) the gRPC server presents (required)' },
+  'tls-key': { env: 'CLUE_TLS_KEY', kind: 'string', describe: 'PEM private key of --tls-cert (required)' },
+  'tokens-dir': {
+    env: 'CLUE_TOKENS_DIR', kind: 'string',
+    describe: 'directory with the API token files reader, operator and worker, one token per line (required)',
+  },
   'grpc-host': { env: 'CLUE_GRPC_HOST', kind: 'string', default: '0.0.0.0', describe: 'address the gRPC server binds' },
   'grpc-port': { env: 'CLUE_GRPC_PORT', kind: 'int', default: '50051', min: 0, max: 65535, describe: 'gRPC port (0 = random)' },
   'metrics-port': { env: 'CLUE_METRICS_PORT', kind: 'int', min: 0, max: 65535, describe: 'port of the Prometheus /metrics endpoint (unset = none)' },
@@ -122,6 +139,31 @@ function parseValue(flag: string, spec: OptionSpec, raw: string, issues: string[
  * @throws ConfigError listing every invalid or unknown flag and variable.
  */
 export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CoordinatorConfig {
+  return parseConfig(argv, env, true);
+}
+
+/** Checks the security files (readable, well-formed); returns the problems. */
+function securityIssues(c: CoordinatorConfig): string[] {
+  const issues: string[] = [];
+  const attempt = (f: () => unknown): void => {
+    try {
+      f();
+    } catch (e) {
+      issues.push((e as Error).message);
+    }
+  };
+  if (c.tlsCertFile === null || c.tlsKeyFile === null) {
+    issues.push('--tls-cert and --tls-key (CLUE_TLS_CERT, CLUE_TLS_KEY) are required: the gRPC server only speaks TLS');
+  } else {
+    attempt(() => readPem(c.tlsCertFile!, '--tls-cert', 'CERTIFICATE'));
+    attempt(() => readPem(c.tlsKeyFile!, '--tls-key', 'PRIVATE KEY'));
+  }
+  if (c.tokensDir === null) issues.push('--tokens-dir (CLUE_TOKENS_DIR) is required: every gRPC call needs a bearer token');
+  else attempt(() => loadTokenDir(c.tokensDir!));
+  return issues;
+}
+
+function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, requireSecurity: boolean): CoordinatorConfig {
   let y = yargs([...argv])
     .scriptName('clue-coordinator')
     .usage('$0 [options]\n\nThe CLUE coordinator: plans runs, schedules workers, keeps all state in JetStream, serves gRPC.')
@@ -148,8 +190,19 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (issues.length) throw new ConfigError(issues);
   const num = (f: Flag): number => values[f] as number;
   const str = (f: Flag): string => values[f] as string;
-  return Object.freeze({
+  const opt = (f: Flag): string | null => (values[f] as string | undefined) ?? null;
+  let natsAuth: NatsAuthSettings = { user: null, password: null, caFile: null };
+  try {
+    natsAuth = resolveNatsAuth(opt('nats-user'), opt('nats-password-file'), env['CLUE_NATS_PASSWORD'] ?? null, opt('nats-ca'));
+  } catch (e) {
+    issues.push((e as Error).message);
+  }
+  const config: CoordinatorConfig = Object.freeze({
     natsUrl: str('nats'),
+    natsAuth,
+    tlsCertFile: opt('tls-cert'),
+    tlsKeyFile: opt('tls-key'),
+    tokensDir: opt('tokens-dir'),
     grpcHost: str('grpc-host'),
     grpcPort: num('grpc-port'),
     metricsPort: values['metrics-port'] as number | undefined,
@@ -168,9 +221,12 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     maxMessageBytes: num('max-message-mib') * 1024 * 1024,
     logLevel: str('log-level'),
   });
+  if (requireSecurity) issues.push(...securityIssues(config));
+  if (issues.length) throw new ConfigError(issues);
+  return config;
 }
 
 /** The defaults with overrides, without parsing flags (tests and embedding, e.g. `clue up`). */
 export function configWith(overrides: Partial<CoordinatorConfig>): CoordinatorConfig {
-  return Object.freeze({ ...loadConfig([], {}), ...overrides });
+  return Object.freeze({ ...parseConfig([], {}, false), ...overrides });
 }

@@ -11,7 +11,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { createLogger, type Logger } from '@clue/common';
+import { createLogger, describeNatsAuth, loadTokenDir, natsSecurityOptions, type Logger } from '@clue/common';
 import type { CoordinatorConfig } from './config.js';
 import { ensureJetStream } from '@clue/common';
 import { typedBuckets, type CoordinatorContext } from './context.js';
@@ -106,8 +106,10 @@ export class Coordinator {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       waitOnFirstConnect: true,
+      ...natsSecurityOptions(config.natsAuth, 'coordinator'),
     });
     this.nc = nc;
+    logger.info(describeNatsAuth(config.natsAuth), 'connected to NATS');
     void this.logNatsStatus(nc);
     const jet = await ensureJetStream(nc, { replicas: config.replicas, workerTtlMs: 4 * config.heartbeatSeconds * 1000 });
     const metrics = new CoordinatorMetrics({ defaultMetrics: config.metricsPort !== undefined });
@@ -138,7 +140,18 @@ export class Coordinator {
 
     await reconciler.recover();
     this.advisories = listenMaxDeliveries(nc, ctx, (unit, deliveries) => completion.deliveriesExhausted(unit.unitId, deliveries));
+    if (config.tlsCertFile === null || config.tlsKeyFile === null || config.tokensDir === null) {
+      throw new Error('the coordinator needs --tls-cert, --tls-key and --tokens-dir: its gRPC API is served only over TLS, with bearer tokens');
+    }
+    const tokens = loadTokenDir(config.tokensDir);
+    logger.info({ tokens: tokens.counts() }, 'API tokens loaded');
     const grpc = await startGrpcServer({
+      tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
+      tokens,
+      onDenied: (d) => {
+        metrics.authDenied.inc({ method: d.method, reason: d.reason });
+        logger.warn({ method: d.method, reason: d.reason, role: d.role, peer: d.peer }, 'call refused');
+      },
       host: config.grpcHost,
       port: config.grpcPort,
       maxMessageBytes: config.maxMessageBytes,
@@ -157,7 +170,7 @@ export class Coordinator {
     reconciler.start();
     let metricsPort: number | undefined;
     if (config.metricsPort !== undefined) {
-      const m = await metrics.serve(config.grpcHost, config.metricsPort);
+      const m = await metrics.serve(config.grpcHost, config.metricsPort, () => this.stateValue === 'serving');
       this.httpServer = m.server;
       metricsPort = m.port;
     }

@@ -12,6 +12,12 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 /** The coordinator's metrics, all in one registry. */
 export class CoordinatorMetrics {
   readonly registry = new Registry();
+  readonly authDenied = new Counter({
+    name: 'clue_coordinator_auth_denied_total',
+    help: 'gRPC calls refused for a missing, unknown or insufficient bearer token (reason: no_token, malformed, unknown_token, wrong_role)',
+    labelNames: ['method', 'reason'],
+    registers: [this.registry],
+  });
   readonly runsSubmitted = new Counter({ name: 'clue_coordinator_runs_submitted_total', help: 'Runs created by SubmitRun', registers: [this.registry] });
   readonly unitsCompleted = new Counter({
     name: 'clue_coordinator_units_completed_total',
@@ -94,10 +100,20 @@ export class CoordinatorMetrics {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'clue_coordinator_' });
   }
 
-  /** Serves `GET /metrics` on `host:port`; resolves with the bound port. */
-  async serve(host: string, port: number): Promise<{ server: Server; port: number }> {
+  /**
+   * Serves `GET /metrics` and `GET /healthz` (200 while `serving()`, else 503: the kubelet's probe,
+   * since its native gRPC probe cannot speak TLS) on `host:port`; resolves with the bound port.
+   */
+  async serve(host: string, port: number, serving: () => boolean = () => true): Promise<{ server: Server; port: number }> {
     const server = createServer((req, res) => {
-      if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+      const path = req.url?.split('?')[0];
+      if (req.method === 'GET' && path === '/healthz') {
+        const ok = serving();
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+        res.end(ok ? 'serving\n' : 'not serving\n');
+        return;
+      }
+      if (req.method === 'GET' && path === '/metrics') {
         this.registry
           .metrics()
           .then((body) => {

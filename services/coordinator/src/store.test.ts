@@ -9,15 +9,15 @@ import { TypedKv } from './store.js';
 
 test('list() returns every key while another client keeps writing to the bucket', async (t) => {
   const nats = await startNatsServer();
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect(nats.connectOptions('coordinator'));
   t.after(async () => {
     await nc.close();
     await nats.stop();
   });
   const js = jetstream(nc);
-  const kv = await new Kvm(js).create('clue_test_busy');
+  const kv = await new Kvm(js).create('clue_cells');
   for (let i = 0; i < 20; i++) await kv.put(`w${i}`, JSON.stringify({ i }));
-  const store = new TypedKv<{ i: number }>(kv, js, 'clue_test_busy');
+  const store = new TypedKv<{ i: number }>(kv, js, 'clue_cells');
   let writing = true;
   let writes = 0;
   const started = Date.now();

@@ -2,11 +2,13 @@
  * The worker's configuration, validated once at start-up: command-line flags (yargs, strict), each
  * falling back to an environment variable `CLUE_<FLAG>` (e.g. `--worker-id` ← `CLUE_WORKER_ID`), then
  * to its default. The result is frozen and passed down; nothing deeper reads `process.env` for
- * settings. Secrets (`CLUE_NATS_TOKEN`, `HF_TOKEN`) are only ever taken from the environment.
+ * settings. Secrets (`CLUE_NATS_PASSWORD`, `CLUE_NATS_TOKEN`, `CLUE_TOKEN`, `HF_TOKEN`) are only ever taken
+ * from the environment or from files, never from the command line, and never logged.
  */
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
+import { readTokenFile, resolveNatsAuth, type NatsAuthSettings } from '@clue/common';
 import { WorkerConfigError } from './runtime/errors.js';
 import { parseGpuFlag, type NodeInventory } from './runtime/gpu-inventory.js';
 
@@ -21,8 +23,18 @@ export interface WorkerConfig {
   readonly natsCreds: string | null;
   /** NATS token (only from `CLUE_NATS_TOKEN`); never logged. */
   readonly natsToken: string | null;
+  /** NATS user, password and CA of the worker role. */
+  readonly natsAuth: NatsAuthSettings;
   /** Coordinator gRPC address `host:port`. */
   readonly coordinator: string;
+  /** TLS and the worker's bearer token for the coordinator's WorkerApi. */
+  readonly coordinatorAuth: {
+    /** CA of the coordinator's certificate; null = the system's roots. */
+    readonly caFile: string | null;
+    readonly serverName: string | null;
+    /** The worker token (from `--token-file` or CLUE_TOKEN). Never logged. */
+    readonly token: string;
+  };
   readonly workerId: string;
   /** The node name sent at registration. */
   readonly node: string;
@@ -79,7 +91,13 @@ interface Spec {
 const FLAGS: Readonly<Record<string, Spec>> = {
   nats: { type: 'string', describe: 'NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222]' },
   'nats-creds': { type: 'string', describe: 'NATS credentials file (a token can be given in CLUE_NATS_TOKEN)' },
+  'nats-user': { type: 'string', describe: 'NATS user of the worker role (password: --nats-password-file or CLUE_NATS_PASSWORD)' },
+  'nats-password-file': { type: 'string', describe: 'file holding the NATS password' },
+  'nats-ca': { type: 'string', describe: "PEM CA of the NATS servers' certificate (turns TLS on)" },
   coordinator: { type: 'string', describe: 'coordinator gRPC address host:port [default: 127.0.0.1:50051]' },
+  'tls-ca': { type: 'string', describe: "PEM CA of the coordinator's certificate [default: the system's roots]" },
+  'tls-server-name': { type: 'string', describe: "name to expect in the coordinator's certificate [default: the host of --coordinator]" },
+  'token-file': { type: 'string', describe: 'file holding the worker API token (or CLUE_TOKEN); required' },
   'worker-id': { type: 'string', describe: 'worker id (NATS-token safe) [default: worker-<hostname>]' },
   gpus: { type: 'string', describe: 'simulated GPUs CLASS:COUNT, e.g. H100-80GB:8 [default: detect with nvidia-smi]' },
   'engine-executable': { type: 'string', describe: 'vLLM executable, or the vllm-sim main.js [default: vllm]' },
@@ -211,6 +229,29 @@ function checkNats(list: string): string[] {
   return urls;
 }
 
+function natsAuthOf(raw: Raw, env: NodeJS.ProcessEnv): NatsAuthSettings {
+  try {
+    return resolveNatsAuth(optStr(raw, 'nats-user'), optStr(raw, 'nats-password-file'), env['CLUE_NATS_PASSWORD'] ?? null, optStr(raw, 'nats-ca'));
+  } catch (e) {
+    throw new WorkerConfigError('--nats-user', (e as Error).message);
+  }
+}
+
+/** The worker's API token: `--token-file` (CLUE_TOKEN_FILE), else CLUE_TOKEN. */
+function apiToken(raw: Raw, env: NodeJS.ProcessEnv): string {
+  const file = optStr(raw, 'token-file');
+  if (file !== null) {
+    try {
+      return readTokenFile(file);
+    } catch (e) {
+      throw new WorkerConfigError('--token-file', (e as Error).message);
+    }
+  }
+  const t = env['CLUE_TOKEN']?.trim();
+  if (t) return t;
+  throw new WorkerConfigError('--token-file', "the worker needs its API token for the coordinator: --token-file FILE (CLUE_TOKEN_FILE) or CLUE_TOKEN (the 'worker' key of the API token Secret)");
+}
+
 /** The default worker id: `worker-<hostname>` made NATS-token and KV-key safe. */
 export function defaultWorkerId(host = hostname()): string {
   const clean = host.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
@@ -231,6 +272,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const working = num(raw, 'working-seconds', 10, { min: 0.1, max: 15 });
   const token = env['CLUE_NATS_TOKEN'];
   return Object.freeze({
+    natsAuth: natsAuthOf(raw, env),
+    coordinatorAuth: Object.freeze({
+      caFile: optStr(raw, 'tls-ca'),
+      serverName: optStr(raw, 'tls-server-name'),
+      token: apiToken(raw, env),
+    }),
     nats: Object.freeze(checkNats(str(raw, 'nats', 'nats://127.0.0.1:4222'))),
     natsCreds: optStr(raw, 'nats-creds'),
     natsToken: token !== undefined && token !== '' ? token : null,
@@ -264,7 +311,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 export function describeConfig(c: WorkerConfig): Record<string, unknown> {
   return {
     nats: c.nats,
-    natsAuth: c.natsCreds ? 'creds' : c.natsToken ? 'token' : 'none',
+    natsAuth: c.natsCreds ? 'creds' : c.natsToken ? 'token' : c.natsAuth.user !== null ? `user ${c.natsAuth.user}` : 'none',
+    natsTls: c.natsAuth.caFile !== null,
+    coordinatorTlsCa: c.coordinatorAuth.caFile ?? 'system roots',
     coordinator: c.coordinator,
     workerId: c.workerId,
     gpus: c.gpus ? 'simulated' : 'nvidia-smi',

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     const predicted = simulate(cluster, buildMatrix(MODELS.map((m) => getModel(m)), TASKS, profiles), vllmSimReality());
 
     const local = await startLocalCluster({ workers: WORKERS, gpusPerWorker: GPUS, gpu: GPU, timeScale, stateDir: dir, icd10Table: icd10 });
-    const client = new CoordinatorClient(local.coordinator);
+    const client = new CoordinatorClient(local.coordinator, local.clientAuth('operator'));
     let wall: number;
     try {
       const data: Partial<Record<TaskId, string>> = {};

@@ -1,13 +1,14 @@
 /** `clue results`, `clue list`, `clue cancel`, `clue workers`. */
 import type { Argv } from 'yargs';
-import { CoordinatorClient, defaultCoordinator } from '../grpc-client.js';
+import type { CoordinatorClient } from '../grpc-client.js';
+import { connectionOptions, openClient, type ConnectionArgs } from '../connection.js';
 import { renderResults, type ResultsFormat } from '../results/render.js';
 import type { ResultsMsg } from '../results/shapes.js';
 import { duration, runState, type RunMsg } from '../progress.js';
 import { writeLines } from '../output.js';
 
-async function withClient<T>(address: string, fn: (c: CoordinatorClient) => Promise<T>): Promise<T> {
-  const c = new CoordinatorClient(address);
+async function withClient<T>(a: ConnectionArgs, fn: (c: CoordinatorClient) => Promise<T>): Promise<T> {
+  const c = openClient(a);
   try {
     return await fn(c);
   } finally {
@@ -21,21 +22,20 @@ export function registerRuns(y: Argv): Argv {
       'results <run>',
       'Print the model × task score table of a run',
       (c) =>
-        c
+        connectionOptions(c)
           .positional('run', { type: 'string', demandOption: true })
-          .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const })
-          .option('coordinator', { type: 'string', default: defaultCoordinator() }),
+          .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const }),
       async (argv) => {
-        const r = await withClient(argv.coordinator, (c) => c.call<ResultsMsg>('getResults', { runId: argv.run }));
+        const r = await withClient(argv, (c) => c.call<ResultsMsg>('getResults', { runId: argv.run }));
         await writeLines([renderResults(r, argv.format as ResultsFormat)]);
       },
     )
     .command(
       'list',
       'List runs',
-      (c) => c.option('limit', { type: 'number', default: 20 }).option('coordinator', { type: 'string', default: defaultCoordinator() }),
+      (c) => connectionOptions(c).option('limit', { type: 'number', default: 20 }),
       async (argv) => {
-        const r = await withClient(argv.coordinator, (c) => c.call<{ runs: (RunMsg & { createdAt: string; spec: { name: string } })[] }>('listRuns', { limit: argv.limit }));
+        const r = await withClient(argv, (c) => c.call<{ runs: (RunMsg & { createdAt: string; spec: { name: string } })[] }>('listRuns', { limit: argv.limit }));
         await writeLines(
           r.runs.map((run) => {
             const pct = run.samplesTotal ? ((100 * run.samplesDone) / run.samplesTotal).toFixed(1) : '0.0';
@@ -48,21 +48,20 @@ export function registerRuns(y: Argv): Argv {
       'cancel <run>',
       'Cancel a run (queued units are dropped; finished cells keep their results)',
       (c) =>
-        c
+        connectionOptions(c)
           .positional('run', { type: 'string', demandOption: true })
-          .option('reason', { type: 'string', default: 'cancelled by user' })
-          .option('coordinator', { type: 'string', default: defaultCoordinator() }),
+          .option('reason', { type: 'string', default: 'cancelled by user' }),
       async (argv) => {
-        const run = await withClient(argv.coordinator, (c) => c.call<RunMsg>('cancelRun', { runId: argv.run, reason: argv.reason }));
+        const run = await withClient(argv, (c) => c.call<RunMsg>('cancelRun', { runId: argv.run, reason: argv.reason }));
         await writeLines([`${run.id} ${runState(run.state)}`]);
       },
     )
     .command(
       'workers',
       'List workers, their GPUs and loaded models',
-      (c) => c.option('coordinator', { type: 'string', default: defaultCoordinator() }),
+      (c) => connectionOptions(c),
       async (argv) => {
-        const r = await withClient(argv.coordinator, (c) =>
+        const r = await withClient(argv, (c) =>
           c.call<{ workers: WorkerRow[] }>('listWorkers', {}),
         );
         await writeLines(r.workers.flatMap((w) => renderWorker(w)));

@@ -3,14 +3,14 @@ import type { Argv } from 'yargs';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ClueError } from '@clue/tasks';
-import { CoordinatorClient, defaultCoordinator } from '../grpc-client.js';
+import type { CoordinatorClient } from '../grpc-client.js';
+import { connectionOptions, openClient, type ConnectionArgs } from '../connection.js';
 import { defaultSpec, readSpecFile, specFromObject, type LocalRunSpec } from '../spec-file.js';
 import { resolveDataArgs } from '../data-files.js';
 import { info } from '../output.js';
 import { watchRun } from './watch.js';
 
-interface SubmitArgs {
-  coordinator: string;
+interface SubmitArgs extends ConnectionArgs {
   spec?: string;
   models?: string;
   preset?: string;
@@ -32,8 +32,7 @@ export function registerSubmit(y: Argv): Argv {
     'submit',
     'Submit a run (models × tasks) to the coordinator',
     (c) =>
-      c
-        .option('coordinator', { type: 'string', default: defaultCoordinator(), describe: 'coordinator gRPC address' })
+      connectionOptions(c)
         .option('spec', { type: 'string', describe: 'YAML/JSON run spec (flags override it)' })
         .option('models', { type: 'string', describe: 'comma-separated catalog keys or Hugging Face ids' })
         .option('preset', { type: 'string', describe: 'clue-v3 | clue-v5' })
@@ -111,7 +110,7 @@ export async function submitSpec(client: CoordinatorClient, spec: LocalRunSpec):
 
 async function runSubmit(a: SubmitArgs): Promise<void> {
   const spec = specFromArgs(a);
-  const client = new CoordinatorClient(a.coordinator);
+  const client = openClient(a);
   try {
     const { runId, created } = await submitSpec(client, spec);
     process.stdout.write(`${runId}\n`);

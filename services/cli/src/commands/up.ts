@@ -114,7 +114,7 @@ async function runUp(a: UpArgs): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const client = new CoordinatorClient(cluster.coordinator);
+  const client = new CoordinatorClient(cluster.coordinator, cluster.clientAuth('operator'));
   try {
     // Synthetic files already hold the requested sizes; real files (--data) are cut to --samples per
     // task (LongHealth: the first prompts in CLUE's order, i.e. task 1 first).

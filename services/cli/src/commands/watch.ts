@@ -1,6 +1,7 @@
 /** `clue watch RUN`: live progress until the run is final (Ctrl-C stops watching, not the run). */
 import type { Argv } from 'yargs';
-import { CoordinatorClient, defaultCoordinator } from '../grpc-client.js';
+import type { CoordinatorClient } from '../grpc-client.js';
+import { connectionOptions, openClient } from '../connection.js';
 import { renderProgress, runState, type RunMsg } from '../progress.js';
 import { info } from '../output.js';
 
@@ -9,11 +10,9 @@ export function registerWatch(y: Argv): Argv {
     'watch <run>',
     'Follow a run: progress per cell and in total, samples/s, ETA',
     (c) =>
-      c
-        .positional('run', { type: 'string', demandOption: true })
-        .option('coordinator', { type: 'string', default: defaultCoordinator() }),
+      connectionOptions(c).positional('run', { type: 'string', demandOption: true }),
     async (argv) => {
-      const client = new CoordinatorClient(argv.coordinator);
+      const client = openClient(argv);
       try {
         await watchRun(client, argv.run as string);
       } finally {

@@ -2,12 +2,20 @@
  * Starts a real `nats-server` with JetStream on loopback for tests and `clue up`: a temp config with
  * random ports and a file store, waits until it accepts connections, and stops it on demand.
  * The store directory can be reused to restart the "same" server (crash/restart tests).
+ *
+ * The server is always secured as in production: TLS on client connections and one user per role with
+ * the permissions of security/nats-permissions.ts. The credentials come from a {@link LocalSecurity}
+ * bundle (generated in the server's temp directory unless one is given, e.g. to restart with the same).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as netConnect } from 'node:net';
+import type { ConnectionOptions } from '@nats-io/transport-node';
+import { createLocalSecurity, type LocalSecurity } from '../security/local-bundle.js';
+import { NATS_ROLES, natsAuthorizationBlock, type NatsRole } from '../security/nats-permissions.js';
+import { natsSecurityOptions } from '../security/nats-client.js';
 
 /** A running nats-server. */
 export interface NatsServer {
@@ -15,6 +23,10 @@ export interface NatsServer {
   readonly port: number;
   readonly storeDir: string;
   readonly process: ChildProcess;
+  /** The credentials the server accepts (its CA, the role passwords, the API tokens). */
+  readonly security: LocalSecurity;
+  /** Connection options of a client of `role`: servers, user, password, TLS CA and inbox prefix. */
+  connectOptions(role: NatsRole): ConnectionOptions;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL at once (a crash). */
@@ -28,6 +40,8 @@ export interface NatsServerOptions {
   /** Fixed port (to restart on the same address); default random. */
   readonly port?: number;
   readonly executable?: string;
+  /** Credentials to use; default a new bundle in the server's temp directory. */
+  readonly security?: LocalSecurity;
 }
 
 /** Thrown when nats-server is not installed. */
@@ -44,14 +58,18 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = options.storeDir ?? join(work, 'js');
   const portsDir = join(work, 'ports');
   const conf = join(work, 'nats.conf');
+  const security = options.security ?? (await createLocalSecurity(join(work, 'security')));
   writeFileSync(
     conf,
     [
       `listen: 127.0.0.1:${options.port ?? -1}`,
       `ports_file_dir: "${portsDir}"`,
       `jetstream { store_dir: "${storeDir}", max_memory_store: 256MB, max_file_store: 4GB }`,
+      `tls { cert_file: "${security.natsCertFile}", key_file: "${security.natsKeyFile}", timeout: 5 }`,
+      natsAuthorizationBlock(NATS_ROLES.map((role) => ({ role, password: security.natsPasswords[role] }))),
       '',
     ].join('\n'),
+    { mode: 0o600 },
   );
   const { mkdirSync } = await import('node:fs');
   mkdirSync(portsDir, { recursive: true });
@@ -71,11 +89,17 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   let stopping: Promise<void> | undefined;
   const waitExit = (): Promise<void> =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  const url = `nats://127.0.0.1:${port}`;
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url,
     port,
     storeDir,
     process: child,
+    security,
+    connectOptions(role: NatsRole): ConnectionOptions {
+      const auth = { user: role, password: security.natsPasswords[role], caFile: security.caFile };
+      return { servers: [url], ...natsSecurityOptions(auth, role) };
+    },
     stop(graceMs = 5000) {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {

@@ -33,7 +33,7 @@ const submit = (key: string, models: string[]) =>
 const metrics = () => ({ metrics: { ACCURACY: 1 } });
 
 test('a model no live worker can hold: a warning at submit, shown as waiting, then its cells fail with the reason; the rest finishes (PARTIAL)', async () => {
-  const w = new FakeWorker({ id: 'l40s-1', natsUrl: c.nats.url, workerApi: c.clients.workerApi, metrics, gpus: gpus(1, 'L40S-48GB') });
+  const w = new FakeWorker({ id: 'l40s-1', nats: c.nats, workerApi: c.clients.workerApi, metrics, gpus: gpus(1, 'L40S-48GB') });
   await w.start();
   const sub = await submit('unplaceable', ['llama-2-70b', 'llama-3-8b-instruct']);
   assert.equal(sub.warnings.length, 1, sub.warnings.join('\n'));

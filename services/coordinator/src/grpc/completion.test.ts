@@ -63,7 +63,7 @@ test('a full run: aggregated cells equal @clue/tasks on the same samples; watch 
     stream.on('end', () => resolve());
     stream.on('error', reject);
   });
-  const w = new FakeWorker({ id: 'w-full', natsUrl: c.nats.url, workerApi: c.clients.workerApi, metrics: metricsFor });
+  const w = new FakeWorker({ id: 'w-full', nats: c.nats, workerApi: c.clients.workerApi, metrics: metricsFor });
   await w.start();
   await w.drain();
   await ended;
@@ -100,9 +100,9 @@ test('a full run: aggregated cells equal @clue/tasks on the same samples; watch 
 
 test('completing a unit twice: the second is accepted=false and the unit is counted once', async () => {
   const sub = await rpc<{ run: RunReply }>(c.clients.coordinator, 'SubmitRun', { spec: spec('twice', ['mednli'], 'mistral-7b-instruct-v0-2') });
-  const w = new FakeWorker({ id: 'w-twice', natsUrl: c.nats.url, workerApi: c.clients.workerApi, metrics: metricsFor });
+  const w = new FakeWorker({ id: 'w-twice', nats: c.nats, workerApi: c.clients.workerApi, metrics: metricsFor });
   await w.start();
-  const nc = await connect({ servers: c.nats.url });
+  const nc = await connect(c.nats.connectOptions('coordinator'));
   const consumer = await jetstream(nc).consumers.get('CLUE_UNITS', 'units-mistral-7b-instruct-v0-2');
   const m = await consumer.next({ expires: 2000 });
   assert.ok(m);
@@ -129,7 +129,7 @@ test('a deterministic failure dead-letters the unit and the run ends PARTIAL nam
   const sub = await rpc<{ run: RunReply }>(c.clients.coordinator, 'SubmitRun', { spec: spec('partial', ['mednli', 'meqsum'], 'zephyr-7b-beta') });
   const w = new FakeWorker({
     id: 'w-partial',
-    natsUrl: c.nats.url,
+    nats: c.nats,
     workerApi: c.clients.workerApi,
     metrics: metricsFor,
     outcome: (u) => (u.task === 'meqsum' ? { fail: 'deterministic', reason: 'bad record 4: empty CHQ' } : 'complete'),
@@ -147,7 +147,7 @@ test('a deterministic failure dead-letters the unit and the run ends PARTIAL nam
   assert.match(missing.missingReason, /bad record 4: empty CHQ/);
   assert.equal(res.cells.find((x) => x.task === 'mednli')!.complete, true);
 
-  const nc = await connect({ servers: c.nats.url });
+  const nc = await connect(c.nats.connectOptions('coordinator'));
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(DEAD_STREAM);
   assert.equal(info.state.messages, cell.unitsTotal);
@@ -177,7 +177,7 @@ test('error failures spend attempts; infrastructure failures do not', async () =
 });
 
 test('cancel: the run is CANCELLED, its units are failed so workers skip them, its queued messages purged', async () => {
-  const nc = await connect({ servers: c.nats.url });
+  const nc = await connect(c.nats.connectOptions('coordinator'));
   const jsm = await jetstreamManager(nc);
   const sub = await rpc<{ run: RunReply }>(c.clients.coordinator, 'SubmitRun', { spec: spec('cancel-me', ['longhealth'], 'biomistral-7b') });
   const subject = 'clue.units.biomistral-7b.longhealth';

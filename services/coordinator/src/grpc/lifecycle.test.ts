@@ -5,14 +5,15 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
-import { startNatsServer } from '@clue/common';
-import { registerSynthetic, rpc, startCoordinator } from '../testing/harness.js';
+import { coordinatorSecurityArgs, startNatsServer, type LocalSecurity } from '@clue/common';
+import { credentialsFor, registerSynthetic, rpc, startCoordinator } from '../testing/harness.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
-function healthStatus(address: string): Promise<string> {
+/** The health service needs TLS but no token (kubelet probes have none). */
+function healthStatus(address: string, security: LocalSecurity): Promise<string> {
   const Client = grpc.makeGenericClientConstructor(healthService as unknown as grpc.ServiceDefinition, 'Health');
-  const client = new Client(address, grpc.credentials.createInsecure());
+  const client = new Client(address, credentialsFor(security, null));
   return rpc<{ status: string }>(client, 'check', { service: 'clue.v1.Coordinator' })
     .then((r) => r.status)
     .finally(() => client.close());
@@ -20,7 +21,7 @@ function healthStatus(address: string): Promise<string> {
 
 test('clue-coordinator prints one "listening" JSON line, serves health, and exits 0 on SIGTERM', async () => {
   const nats = await startNatsServer();
-  const child = spawn(process.execPath, [MAIN, '--nats', nats.url, '--grpc-host', '127.0.0.1', '--grpc-port', '0', '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [MAIN, '--nats', nats.url, ...coordinatorSecurityArgs(nats.security), '--grpc-host', '127.0.0.1', '--grpc-port', '0', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
@@ -31,7 +32,7 @@ test('clue-coordinator prints one "listening" JSON line, serves health, and exit
     const msg = JSON.parse(line) as { event: string; grpc: string };
     assert.equal(msg.event, 'listening');
     assert.match(msg.grpc, /^127\.0\.0\.1:\d+$/);
-    assert.equal(await healthStatus(msg.grpc), 'SERVING');
+    assert.equal(await healthStatus(msg.grpc, nats.security), 'SERVING');
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exit, 0);
@@ -57,7 +58,7 @@ test('invalid flags or environment: exit 2 listing every problem, before connect
 
 test('stopping the coordinator ends open WatchRun streams', async () => {
   const nats = await startNatsServer();
-  const c = await startCoordinator(nats.url);
+  const c = await startCoordinator(nats);
   try {
     const datasets = await registerSynthetic(c.clients.coordinator, ['mednli'], 4);
     const sub = await rpc<{ run: { id: string } }>(c.clients.coordinator, 'SubmitRun', {

@@ -57,12 +57,12 @@ const table = (r: ResultsReply) => r.cells.map((c) => ({ task: c.task, complete:
 
 test('a coordinator restart continues the run; the table equals an undisturbed run', async () => {
   const nats = await startNatsServer();
-  let a: TestCoordinator | undefined = await startCoordinator(nats.url, { unitsTargetGpuSeconds: 0.1 });
+  let a: TestCoordinator | undefined = await startCoordinator(nats, { unitsTargetGpuSeconds: 0.1 });
   let b: TestCoordinator | undefined;
   try {
     const datasets = await registerSynthetic(a.clients.coordinator, ['mednli', 'meqsum'], 20);
     const reference = await rpc<{ run: RunReply }>(a.clients.coordinator, 'SubmitRun', { spec: specFor('reference', datasets) });
-    const wa = new FakeWorker({ id: 'w1', natsUrl: nats.url, workerApi: a.clients.workerApi, metrics: metricsFor });
+    const wa = new FakeWorker({ id: 'w1', nats: nats, workerApi: a.clients.workerApi, metrics: metricsFor });
     await wa.start();
     await work(wa, 'llama-3-8b-instruct', null);
     await waitForRun<RunReply>(a.clients.coordinator, reference.run.id, (r) => r.state === 'RUN_STATE_SUCCEEDED');
@@ -76,8 +76,8 @@ test('a coordinator restart continues the run; the table equals an undisturbed r
     a = undefined;
     await wa.stop();
 
-    b = await startCoordinator(nats.url, { unitsTargetGpuSeconds: 0.1 });
-    const wb = new FakeWorker({ id: 'w1', natsUrl: nats.url, workerApi: b.clients.workerApi, metrics: metricsFor });
+    b = await startCoordinator(nats, { unitsTargetGpuSeconds: 0.1 });
+    const wb = new FakeWorker({ id: 'w1', nats: nats, workerApi: b.clients.workerApi, metrics: metricsFor });
     await wb.start();
     await work(wb, 'llama-3-8b-instruct', null);
     const run = await waitForRun<RunReply>(b.clients.coordinator, sub.run.id, (r) => r.state === 'RUN_STATE_SUCCEEDED');
@@ -95,7 +95,7 @@ test('a coordinator restart continues the run; the table equals an undisturbed r
 
 test('recovery: a run left pending by a crash mid-submit is published on start-up; units done without cells are aggregated', async () => {
   const nats = await startNatsServer();
-  let a: TestCoordinator | undefined = await startCoordinator(nats.url);
+  let a: TestCoordinator | undefined = await startCoordinator(nats);
   let b: TestCoordinator | undefined;
   try {
     const datasets = await registerSynthetic(a.clients.coordinator, ['mednli'], 6);
@@ -108,15 +108,15 @@ test('recovery: a run left pending by a crash mid-submit is published on start-u
     const [cell] = planRun(runId, [{ model: getModel('llama-3-8b-instruct'), task: 'mednli', dataset: datasets['mednli']!, profile }], { targetGpuSeconds: 120, maxSamples: 0, maxTokens: 0 });
     const plan: CellPlanRecord = { units: cell!.units.map((u) => u.id), samples: cell!.samples, model: cell!.model, task: cell!.task, dataset: cell!.dataset, bounds: cell!.bounds, gpuSeconds: cell!.gpuSeconds };
     const record: StoredRunRecord = { id: runId, spec, state: 'pending', createdAt: new Date().toISOString(), cells: { [cellKey(plan.model, plan.task)]: plan } };
-    const nc = await connect({ servers: nats.url });
+    const nc = await connect(nats.connectOptions('coordinator'));
     const kvm = new Kvm(jetstream(nc));
     await (await kvm.open(KV_RUNS)).create(runId, JSON.stringify(record));
 
-    b = await startCoordinator(nats.url);
+    b = await startCoordinator(nats);
     const published = await waitForRun<RunReply>(b.clients.coordinator, runId, (r) => r.state === 'RUN_STATE_RUNNING');
     assert.equal(published.cells[0]!.unitsTotal, 1);
     // A crash after the units were marked done but before the cell was written: the tick repairs it.
-    const w = new FakeWorker({ id: 'w2', natsUrl: nats.url, workerApi: b.clients.workerApi, metrics: metricsFor });
+    const w = new FakeWorker({ id: 'w2', nats: nats, workerApi: b.clients.workerApi, metrics: metricsFor });
     await w.start();
     const consumer = await jetstream(nc).consumers.get('CLUE_UNITS', 'units-llama-3-8b-instruct');
     const m = await consumer.next({ expires: 2000 });
@@ -142,16 +142,16 @@ test('recovery: a run left pending by a crash mid-submit is published on start-u
 test('nats-server killed and restarted on the same store and port: the coordinator reconnects and the run completes', async () => {
   const first = await startNatsServer();
   let nats = first;
-  const c = await startCoordinator(first.url, { unitsTargetGpuSeconds: 0.1 });
+  const c = await startCoordinator(first, { unitsTargetGpuSeconds: 0.1 });
   try {
     const datasets = await registerSynthetic(c.clients.coordinator, ['mednli', 'meqsum'], 20);
     const sub = await rpc<{ run: RunReply }>(c.clients.coordinator, 'SubmitRun', { spec: specFor('nats-restart', datasets) });
     const total = sub.run.cells.reduce((s, x) => s + x.unitsTotal, 0);
-    const w = new FakeWorker({ id: 'w3', natsUrl: first.url, workerApi: c.clients.workerApi, metrics: metricsFor });
+    const w = new FakeWorker({ id: 'w3', nats: first, workerApi: c.clients.workerApi, metrics: metricsFor });
     await w.start();
     assert.equal(await work(w, 'llama-3-8b-instruct', 2), 2);
     await first.kill();
-    nats = await startNatsServer({ storeDir: first.storeDir, port: first.port });
+    nats = await startNatsServer({ storeDir: first.storeDir, port: first.port, security: first.security });
     await work(w, 'llama-3-8b-instruct', null, 60000);
     const run = await waitForRun<RunReply>(c.clients.coordinator, sub.run.id, (r) => r.state === 'RUN_STATE_SUCCEEDED', 30000);
     assert.equal(run.cells.reduce((s, x) => s + x.unitsDone, 0), total);

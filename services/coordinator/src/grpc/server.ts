@@ -1,14 +1,17 @@
 /**
  * The gRPC server: Coordinator and WorkerApi on one port, plus the standard health service
- * (grpc.health.v1; overall status under "" and per service). Shutdown: tryShutdown (stop accepting,
- * wait for in-flight calls), then forceShutdown after the grace period.
+ * (grpc.health.v1; overall status under "" and per service). TLS only; every Coordinator and
+ * WorkerApi call needs a bearer token of a role the method allows (the health service needs none, for
+ * probes). Shutdown: tryShutdown (stop accepting, wait for in-flight calls), then forceShutdown after
+ * the grace period.
  */
-import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
-import { loadClueProto } from '@clue/common';
+import { COORDINATOR_ROLES, WORKER_API_ROLES, guardService, loadClueProto, serverTlsCredentials, type Denial, type TokenTable } from '@clue/common';
 
 /** Health-checked service names. */
 export const HEALTH_SERVICES = ['', 'clue.v1.Coordinator', 'clue.v1.WorkerApi'] as const;
+
 
 /** A bound server. */
 export interface BoundGrpcServer {
@@ -24,6 +27,12 @@ export interface BoundGrpcServer {
 
 /** Options of {@link startGrpcServer}. */
 export interface GrpcServerOptions {
+  /** The certificate the server presents. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string };
+  /** Bearer tokens and their roles. */
+  readonly tokens: TokenTable;
+  /** Called for every refused call (logs and metrics; no token in it). */
+  readonly onDenied?: (d: Denial) => void;
   readonly host: string;
   readonly port: number;
   readonly maxMessageBytes: number;
@@ -38,13 +47,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Bound
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
   });
-  server.addService(proto.Coordinator.service, options.coordinator);
-  server.addService(proto.WorkerApi.service, options.workerApi);
+  const creds = serverTlsCredentials(options.tls.certFile, options.tls.keyFile);
+  const guard = { tokens: options.tokens, ...(options.onDenied ? { onDenied: options.onDenied } : {}) };
+  server.addService(
+    proto.Coordinator.service,
+    guardService(proto.Coordinator.service, options.coordinator, { ...guard, roles: COORDINATOR_ROLES, hint: 'clue reads it from CLUE_TOKEN or --token-file' }),
+  );
+  server.addService(
+    proto.WorkerApi.service,
+    guardService(proto.WorkerApi.service, options.workerApi, { ...guard, roles: WORKER_API_ROLES, hint: 'the worker reads it from --token-file or CLUE_TOKEN' }),
+  );
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
   health.addToServer(server);
   const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`${host}:${options.port}`, creds, (err, p) => (err ? reject(err) : resolve(p)));
   });
   const setHealth = (status: ServingStatus): void => {
     for (const s of HEALTH_SERVICES) health.setStatus(s, status);

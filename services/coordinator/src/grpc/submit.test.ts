@@ -89,7 +89,7 @@ test('spec validation table: each bad field is INVALID_ARGUMENT naming it', asyn
 });
 
 test('idempotent submit: the same key twice gives one run and one set of published units', async () => {
-  const nc = await connect({ servers: c.nats.url });
+  const nc = await connect(c.nats.connectOptions('coordinator'));
   const jsm = await jetstreamManager(nc);
   const before = (await jsm.streams.info(UNITS_STREAM)).state.messages;
   const spec = { ...goodSpec(), idempotencyKey: 'nightly-2026-11-25' };

@@ -78,7 +78,7 @@ test('progress marks a unit running; without progress for --stall-seconds it is 
     resolve(s);
   });
   stream.write({ workerId: 'w-stall', unitId, samplesDone: 1, samplesTotal: 5, promptTokens: 500, generatedTokens: 3 });
-  const nc = await connect({ servers: c.nats.url });
+  const nc = await connect(c.nats.connectOptions('coordinator'));
   const units = await new Kvm(nc).open(KV_UNITS);
   const read = async () => (await units.get(unitId))!.json<{ state: string; worker?: string; attempts: number; infraFailures?: number; reason?: string }>();
   const until = async (pred: (u: Awaited<ReturnType<typeof read>>) => boolean) => {

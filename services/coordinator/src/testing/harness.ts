@@ -20,7 +20,10 @@ import {
   UNITS_STREAM,
   loadClueProto,
   modelConsumer,
+  clientCredentials,
   startNatsServer,
+  type ApiRole,
+  type LocalSecurity,
   type NatsServer,
   type BertScoreRecord,
   type SampleRecord,
@@ -43,11 +46,19 @@ export interface Clients {
   close(): void;
 }
 
-/** Connects gRPC clients to `address`. */
-export function clients(address: string): Clients {
+/** TLS credentials (trusting the bundle's CA) with the token of `role`, or with no token. */
+export function credentialsFor(security: LocalSecurity, role: ApiRole | null): grpc.ChannelCredentials {
+  return clientCredentials({ caFile: security.caFile, token: role === null ? null : security.tokens[role] }).credentials;
+}
+
+/**
+ * Connects gRPC clients to `address` over TLS: the public API with the `coordinatorRole` token
+ * (operator by default), the worker API with the worker token.
+ */
+export function clients(address: string, security: LocalSecurity, coordinatorRole: ApiRole | null = 'operator'): Clients {
   const p = loadClueProto();
-  const coordinator = new p.Coordinator(address, grpc.credentials.createInsecure());
-  const workerApi = new p.WorkerApi(address, grpc.credentials.createInsecure());
+  const coordinator = new p.Coordinator(address, credentialsFor(security, coordinatorRole));
+  const workerApi = new p.WorkerApi(address, credentialsFor(security, 'worker'));
   return {
     coordinator,
     workerApi,
@@ -66,13 +77,25 @@ export interface TestCoordinator {
   stop(): Promise<void>;
 }
 
-/** Starts a coordinator against `natsUrl` on 127.0.0.1:0 (silent logs unless CLUE_TEST_LOG is set). */
-export async function startCoordinator(natsUrl: string, overrides: Partial<CoordinatorConfig> = {}): Promise<TestCoordinator> {
+/** The coordinator's secured settings for the test server `nats` (its user, CA, certificate, tokens). */
+export function secureConfig(nats: NatsServer): Partial<CoordinatorConfig> {
+  const s = nats.security;
+  return {
+    natsUrl: nats.url,
+    natsAuth: { user: 'coordinator', password: s.natsPasswords.coordinator, caFile: s.caFile },
+    tlsCertFile: s.grpcCertFile,
+    tlsKeyFile: s.grpcKeyFile,
+    tokensDir: s.tokensDir,
+  };
+}
+
+/** Starts a coordinator against `nats` on 127.0.0.1:0 (silent logs unless CLUE_TEST_LOG is set). */
+export async function startCoordinator(nats: NatsServer, overrides: Partial<CoordinatorConfig> = {}): Promise<TestCoordinator> {
   const level = process.env['CLUE_TEST_LOG'] ?? 'silent';
-  const config = configWith({ natsUrl, grpcHost: '127.0.0.1', grpcPort: 0, logLevel: level, reconcileSeconds: 0.5, shutdownGraceSeconds: 2, ...overrides });
+  const config = configWith({ ...secureConfig(nats), grpcHost: '127.0.0.1', grpcPort: 0, logLevel: level, reconcileSeconds: 0.5, shutdownGraceSeconds: 2, ...overrides });
   const coordinator = new Coordinator(config, { logger: pino({ level }, pino.destination(2)) });
   const ep = await coordinator.start();
-  const c = clients(ep.grpc);
+  const c = clients(ep.grpc, nats.security);
   return {
     coordinator,
     address: ep.grpc,
@@ -93,7 +116,7 @@ export interface TestCluster extends TestCoordinator {
 export async function startCluster(overrides: Partial<CoordinatorConfig> = {}): Promise<TestCluster> {
   const nats = await startNatsServer();
   try {
-    const c = await startCoordinator(nats.url, overrides);
+    const c = await startCoordinator(nats, overrides);
     return {
       ...c,
       nats,
@@ -138,7 +161,8 @@ export function fakeBertScore(index: number): BertScoreRecord {
 /** Options of {@link FakeWorker}. */
 export interface FakeWorkerOptions {
   readonly id: string;
-  readonly natsUrl: string;
+  /** The server to connect to, as the worker user. */
+  readonly nats: NatsServer;
   readonly workerApi: grpc.Client;
   readonly metrics: SampleMetrics;
   /** @default two H100-80GB */
@@ -160,7 +184,7 @@ export class FakeWorker {
 
   /** Connects and registers. */
   async start(): Promise<void> {
-    this.nc = await connect({ servers: this.o.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    this.nc = await connect({ ...this.o.nats.connectOptions('worker'), maxReconnectAttempts: -1, reconnectTimeWait: 200 });
     this.js = jetstream(this.nc, { timeout: 1500 });
     this.units = await new Kvm(this.js).open(KV_UNITS);
     // Two by default: the coordinator may put a BERTScore scorer group on one (the fake worker

@@ -6,7 +6,7 @@
  * The progress stream lives in `progress-reporter.ts`.
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadClueProto } from '@clue/common';
+import { clientCredentials, isTlsFailure, loadClueProto, type ClientTlsSettings } from '@clue/common';
 import type { Logger } from '@clue/common';
 import { CoordinatorError, errorLine, type FailureKind } from './errors.js';
 import type { NodeGpu } from './gpu-inventory.js';
@@ -51,6 +51,8 @@ export interface CoordinatorClientOptions {
   /** Largest backoff delay. @default 10000 */
   readonly backoffMaxMs?: number;
   readonly logger?: Logger;
+  /** TLS (the coordinator's CA) and the worker's bearer token. */
+  readonly auth: ClientTlsSettings;
 }
 
 /** Per-call options: how long to keep retrying, and a cancellation signal. */
@@ -75,11 +77,13 @@ export class CoordinatorClient {
   private readonly maxMs: number;
   private readonly log: Logger | undefined;
 
-  constructor(address: string, workerId: string, options: CoordinatorClientOptions = {}) {
+  constructor(address: string, workerId: string, options: CoordinatorClientOptions) {
     const { WorkerApi } = loadClueProto();
     this.address = address;
     this.workerId = workerId;
-    this.client = new WorkerApi(address, grpc.credentials.createInsecure(), {
+    const creds = clientCredentials(options.auth);
+    this.client = new WorkerApi(address, creds.credentials, {
+      ...creds.options,
       'grpc.keepalive_time_ms': 20_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.keepalive_permit_without_calls': 1,
@@ -157,7 +161,10 @@ export class CoordinatorClient {
         if (!transient || Date.now() + delay >= until || budget.signal?.aborted) {
           throw new CoordinatorError(method, code, details, transient);
         }
-        this.log?.debug({ method, code, attempt, delayMs: Math.round(delay) }, 'coordinator call failed; retrying');
+        if (isTlsFailure(details) && (attempt === 1 || attempt % 20 === 0)) {
+          // Retried (a certificate may be rotated) but never silently: the usual cause is the wrong --tls-ca.
+          this.log?.warn({ method, attempt, details }, "TLS with the coordinator fails: does --tls-ca name the CA that signed its certificate? retrying");
+        } else this.log?.debug({ method, code, attempt, delayMs: Math.round(delay) }, 'coordinator call failed; retrying');
         await sleep(delay, budget.signal);
       }
     }

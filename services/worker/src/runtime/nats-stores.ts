@@ -9,7 +9,7 @@ import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/trans
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { KV_RUNS, KV_UNITS, OBJ_DATASETS, OBJ_RESULTS, type Logger } from '@clue/common';
+import { KV_RUNS, KV_UNITS, OBJ_DATASETS, OBJ_RESULTS, natsSecurityOptions, type Logger, type NatsAuthSettings } from '@clue/common';
 import { WorkerConfigError, errorLine } from './errors.js';
 import { sleep } from './sleep.js';
 
@@ -20,6 +20,8 @@ export interface NatsSettings {
   readonly credsFile: string | null;
   /** Never logged. */
   readonly token: string | null;
+  /** User, password and CA of the worker role. */
+  readonly auth: NatsAuthSettings;
 }
 
 /** Everything the worker reads and writes in JetStream. */
@@ -50,6 +52,7 @@ export async function connectNats(s: NatsSettings): Promise<NatsConnection> {
     reconnectTimeWait: 1000,
     ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
     ...(s.token !== null ? { token: s.token } : {}),
+    ...natsSecurityOptions(s.auth, 'worker'),
   });
 }
 

@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { KV } from '@nats-io/kv';
 import type { ObjectStore } from '@nats-io/obj';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { deadSubject, loadClueProto, type UnitMessage, type UnitRecord } from '@clue/common';
+import { WORKER_API_ROLES, deadSubject, guardService, loadClueProto, loadTokenDir, serverTlsCredentials, type LocalSecurity, type UnitMessage, type UnitRecord } from '@clue/common';
 import { sha256Hex } from './datasets.js';
 
 /** Calls the fake saw. */
@@ -78,11 +78,11 @@ export class FakeCoordinator {
     return all[all.length - 1]?.groups ?? [];
   }
 
-  /** Listens on 127.0.0.1 (a random port). */
-  async start(): Promise<string> {
+  /** Listens on 127.0.0.1 (a random port), over TLS, accepting the bundle's worker token only (as the coordinator does). */
+  async start(security: LocalSecurity): Promise<string> {
     const { WorkerApi } = loadClueProto();
     const server = new grpc.Server();
-    server.addService(WorkerApi.service, {
+    server.addService(WorkerApi.service, guardService(WorkerApi.service, {
       Register: (call: grpc.ServerUnaryCall<{ workerId: string; gpus: unknown[]; engine: string }, unknown>, cb: Cb<unknown>) => {
         this.calls.registers.push(call.request);
         this.registered.add(call.request.workerId);
@@ -114,9 +114,10 @@ export class FakeCoordinator {
           (e: Error) => cb({ code: grpc.status.INTERNAL, details: e.message }),
         );
       },
-    });
+    }, { tokens: loadTokenDir(security.tokensDir), roles: WORKER_API_ROLES, hint: 'the worker token' }));
+    const creds = serverTlsCredentials(security.grpcCertFile, security.grpcKeyFile);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))),
     );
     this.server = server;
     this.address = `127.0.0.1:${port}`;

@@ -24,6 +24,7 @@ import {
   ensureModelConsumer,
   modelConsumer,
   startNatsServer,
+  workerSecurityArgs,
   unitId as makeUnitId,
   unitSubject,
   type Logger,
@@ -120,7 +121,7 @@ export const TEST_SAMPLING: SamplingSpec = { temperature: 0, topP: 1, maxTokens:
 export async function startTestCluster(o: TestClusterOptions = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'clue-worker-test-'));
   const nats = await startNatsServer();
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect(nats.connectOptions('coordinator'));
   const model = o.model ?? TEST_MODEL;
   // The production layout (streams, buckets, stores), as the coordinator creates it.
   const jet = await ensureJetStream(nc, { replicas: 1, workerTtlMs: 60_000 });
@@ -139,11 +140,12 @@ export async function startTestCluster(o: TestClusterOptions = {}): Promise<Test
     datasets[task] = { sha256, path: files[task], bytes };
   }
   const coordinator = new FakeCoordinator(units, results, js);
-  const address = await coordinator.start();
+  const address = await coordinator.start(nats.security);
   coordinator.serve(model, o.maxModelLen ?? 8192);
 
   const baseFlags = (flags: string[]): string[] => [
     '--nats', nats.url,
+    ...workerSecurityArgs(nats.security),
     '--coordinator', address,
     '--gpus', 'H100-80GB:1',
     '--engine-executable', simBin(),

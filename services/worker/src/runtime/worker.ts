@@ -145,7 +145,7 @@ export class Worker {
       this.log.info({ port }, 'serving /metrics');
     }
     this.log.info({ gpus: describeInventory(this.inventory), slots: c.slots, engine: c.engineExecutable }, 'worker starting');
-    const nc = await raceStop(connectNats({ servers: c.nats, name: `clue-worker-${c.workerId}`, credsFile: c.natsCreds, token: c.natsToken }), stop, (n) => void n.close());
+    const nc = await raceStop(connectNats({ servers: c.nats, name: `clue-worker-${c.workerId}`, credsFile: c.natsCreds, token: c.natsToken, auth: c.natsAuth }), stop, (n) => void n.close());
     this.parts.nc = nc;
     void nc.closed().then((err) => {
       if (stop.aborted) return;
@@ -154,7 +154,7 @@ export class Worker {
       this.drain();
     });
     const stores = await openStores(nc, this.log, stop);
-    const coordinator = new CoordinatorClient(c.coordinator, c.workerId, { logger: this.log });
+    const coordinator = new CoordinatorClient(c.coordinator, c.workerId, { logger: this.log, auth: c.coordinatorAuth });
     this.parts.coordinator = coordinator;
     const progress = new ProgressReporter(coordinator.client, c.workerId, { logger: this.log });
     this.parts.progress = progress;
