@@ -34,7 +34,7 @@ test('several engines per worker at once, on disjoint GPUs; the same table as on
   let most = 0;
   let overlap = false;
   const grouped = await runMatrix({ ...base, cluster: { workers: 2, gpusPerWorker: 8, gpu: 'H100-80GB', timeScale: 200 } }, async (cluster) => {
-    const client = new CoordinatorClient(cluster.coordinator);
+    const client = new CoordinatorClient(cluster.coordinator, cluster.clientAuth('operator'));
     const deadline = Date.now() + 60_000;
     try {
       while (Date.now() < deadline && most < 2) {

@@ -83,7 +83,7 @@ before(async () => {
     { job: 'clue-worker', path: '/metrics', targets: workers },
     { job: 'clue-vllm', path: '/metrics/vllm', targets: workers },
   ]);
-  client = new CoordinatorClient(cluster.coordinator);
+  client = new CoordinatorClient(cluster.coordinator, cluster.clientAuth('operator'));
   const spec = {
     ...defaultSpec(),
     // Three models on two workers: one worker loads a second model, so the run stays in progress well
@@ -179,7 +179,17 @@ test('no log line and no metric label carries prompt text or a secret', { timeou
   }
   assert.equal(run.state, 'RUN_STATE_SUCCEEDED', run.reason);
   await sleep(1500);
-  const needles = [...promptNeedles, API_KEY, HF_TOKEN];
+  // Refused calls are logged too: make some (no token, the worker token on the public API).
+  const sec = cluster!.security;
+  for (const auth of [{ ...cluster!.clientAuth('reader'), token: null }, cluster!.clientAuth('worker')]) {
+    const c = new CoordinatorClient(cluster!.coordinator, auth);
+    await assert.rejects(c.call('listRuns', {}), (e: Error) => /refused the call/.test(e.message));
+    c.close();
+  }
+  // Every credential of the cluster: API tokens, NATS passwords, and a line of each private key.
+  const keyLine = (file: string) => readFileSync(file, 'utf8').split('\n')[1]!;
+  const secrets = [...Object.values(sec.tokens), ...Object.values(sec.natsPasswords), keyLine(sec.natsKeyFile), keyLine(sec.grpcKeyFile)];
+  const needles = [...promptNeedles, API_KEY, HF_TOKEN, ...secrets];
   // The check itself can fail: a line quoting a prompt is caught.
   assert.deepEqual(leaks(`{"msg":"x","prompt":${JSON.stringify(promptNeedles[0])}}`, needles), [promptNeedles[0]]);
   const labels = await prom!.labelValues();
@@ -197,8 +207,9 @@ test('no log line and no metric label carries prompt text or a secret', { timeou
       lines++;
       const found = leaks(line, needles);
       // Report where, never the line itself (it would put the leaked text into the test output).
-      assert.deepEqual(found.map((n) => needles.indexOf(n)), [], `${f} line ${i + 1} leaks needle(s) (indexes into prompts, then API key, HF token)`);
+      assert.deepEqual(found.map((n) => needles.indexOf(n)), [], `${f} line ${i + 1} leaks needle(s) (indexes into prompts, then API key, HF token, API tokens, NATS passwords, keys)`);
     }
   }
   assert.ok(lines > 20, `only ${lines} log lines`);
+  assert.match(readFileSync(join(logDir, 'coordinator.log'), 'utf8'), /"msg":"call refused"/, 'the refusals are logged (without their tokens)');
 });

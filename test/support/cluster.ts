@@ -54,7 +54,7 @@ export async function runMatrix(o: MatrixOptions, disturb: (cluster: LocalCluste
   const icd10Table = join(stateDir, 'codes.txt');
   writeFileSync(icd10Table, SYNTH_CONDITIONS.map((c) => `${c.code.padEnd(8)}${c.description}`).join('\n') + '\n');
   const cluster = await startLocalCluster({ ...o.cluster, stateDir, icd10Table });
-  const client = new CoordinatorClient(cluster.coordinator);
+  const client = new CoordinatorClient(cluster.coordinator, cluster.clientAuth('operator'));
   try {
     const data: Partial<Record<TaskId, string>> = {};
     for (const t of o.tasks) data[t] = files[t];

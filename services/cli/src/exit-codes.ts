@@ -4,3 +4,5 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** The user's input was wrong (flag, file, dataset): the message says what. */
 export const EXIT_USAGE = 2;
+/** The coordinator refused the credentials (no, wrong or insufficient token) or its certificate is not trusted. */
+export const EXIT_AUTH = 3;

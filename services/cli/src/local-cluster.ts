@@ -11,6 +11,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import {
   coordinatorSecurityArgs,
   createLocalSecurity,
+  localClientAuth,
   startNatsServer,
   workerSecurityArgs,
   NatsServerMissingError,
@@ -172,7 +173,7 @@ async function workersRegistered(address: string, auth: ClientTlsSettings, n: nu
 export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
   const storeDir = join(o.stateDir, 'jetstream');
   const security = await createLocalSecurity(join(o.stateDir, 'security'));
-  const clientAuth = (role: ApiRole): ClientTlsSettings => ({ caFile: security.caFile, token: security.tokens[role] });
+  const clientAuth = (role: ApiRole): ClientTlsSettings => localClientAuth(security, role);
   let nats: NatsServer;
   try {
     nats = await startNatsServer({ storeDir, security });

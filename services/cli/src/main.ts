@@ -13,8 +13,9 @@ import { registerWatch } from './commands/watch.js';
 import { registerRuns } from './commands/runs.js';
 import { registerUp } from './commands/up.js';
 import { registerPlan } from './commands/plan.js';
+import { registerSecrets } from './commands/secrets.js';
 import { RpcError } from './grpc-client.js';
-import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_AUTH, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 
 /** `--input -` means stdin; yargs would take a lone "-" for a positional, so bind it to its flag. */
 function bindDashValues(args: string[]): string[] {
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
       process.stderr.write(`clue: ${msg ?? err?.message}\nRun 'clue --help' for usage.\n`);
       process.exit(EXIT_USAGE);
     });
-  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp, registerPlan]) {
+  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp, registerPlan, registerSecrets]) {
     y = register(y);
   }
   await y.help().parseAsync();
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   if (e instanceof RpcError) {
     process.stderr.write(`clue: ${e.message}\n`);
-    process.exit(e.userError ? EXIT_USAGE : EXIT_FAILURE);
+    process.exit(e.authError ? EXIT_AUTH : e.userError ? EXIT_USAGE : EXIT_FAILURE);
   }
   if (e instanceof ClueError) {
     process.stderr.write(`clue: ${e.message}\n`);

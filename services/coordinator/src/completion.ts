@@ -103,11 +103,25 @@ export class CompletionService {
       if (req.gpuSeconds) this.ctx.metrics.gpuSeconds.inc({ model: next.model, task: next.task }, req.gpuSeconds);
       this.ctx.progress.finish(next.runId, id, expected);
       this.ctx.logger.info({ unitId: id, workerId }, 'unit done');
+      if (objectName !== id) await this.dropSuperseded(id);
       if (req.gpuSeconds && req.gpuClass) await this.observe(next, req.gpuClass, req.gpuSeconds);
       this.finalizer.scheduleCell(next.runId, next.model, next.task);
       return true;
     }
     throw new CoordinatorError('ABORTED', `unit ${id}: too many concurrent updates, try again`);
+  }
+
+  /**
+   * Removes the results object an earlier attempt left under the unit's own name (the completing
+   * attempt wrote under another name, since workers may not replace objects). Best effort: a leftover
+   * object is never read, as the DONE record names the object that counts.
+   */
+  private async dropSuperseded(unitId: string): Promise<void> {
+    try {
+      await this.ctx.jet.results.delete(unitId);
+    } catch (e) {
+      this.ctx.logger.debug({ unitId, err: String(e) }, 'could not remove a superseded results object');
+    }
   }
 
   /**

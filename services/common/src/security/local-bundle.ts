@@ -98,6 +98,18 @@ export function coordinatorSecurityArgs(s: LocalSecurity): string[] {
   ];
 }
 
+/**
+ * The name clients of a local cluster expect in the coordinator's certificate. They dial 127.0.0.1,
+ * but TLS must not be given an IP as server name (RFC 6066; Node warns), so they verify 'localhost',
+ * which the certificate names too.
+ */
+export const LOCAL_SERVER_NAME = 'localhost';
+
+/** TLS settings and token of a local client with `role`. */
+export function localClientAuth(s: LocalSecurity, role: ApiRole | null): { caFile: string; token: string | null; serverName: string } {
+  return { caFile: s.caFile, token: role === null ? null : s.tokens[role], serverName: LOCAL_SERVER_NAME };
+}
+
 /** The `clue-worker` flags that point at a bundle's files. */
 export function workerSecurityArgs(s: LocalSecurity): string[] {
   return [
@@ -105,6 +117,7 @@ export function workerSecurityArgs(s: LocalSecurity): string[] {
     '--nats-password-file', s.natsPasswordFiles.worker,
     '--nats-ca', s.caFile,
     '--tls-ca', s.caFile,
+    '--tls-server-name', LOCAL_SERVER_NAME,
     '--token-file', s.tokenFiles.worker,
   ];
 }

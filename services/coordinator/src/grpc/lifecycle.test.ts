@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { coordinatorSecurityArgs, startNatsServer, type LocalSecurity } from '@clue/common';
-import { credentialsFor, registerSynthetic, rpc, startCoordinator } from '../testing/harness.js';
+import { clientAs, registerSynthetic, rpc, startCoordinator } from '../testing/harness.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
 /** The health service needs TLS but no token (kubelet probes have none). */
 function healthStatus(address: string, security: LocalSecurity): Promise<string> {
   const Client = grpc.makeGenericClientConstructor(healthService as unknown as grpc.ServiceDefinition, 'Health');
-  const client = new Client(address, credentialsFor(security, null));
+  const client = clientAs(Client, address, security, null);
   return rpc<{ status: string }>(client, 'check', { service: 'clue.v1.Coordinator' })
     .then((r) => r.status)
     .finally(() => client.close());

@@ -21,9 +21,11 @@ import {
   loadClueProto,
   modelConsumer,
   clientCredentials,
+  localClientAuth,
   startNatsServer,
   type ApiRole,
   type LocalSecurity,
+  type Logger,
   type NatsServer,
   type BertScoreRecord,
   type SampleRecord,
@@ -46,9 +48,20 @@ export interface Clients {
   close(): void;
 }
 
-/** TLS credentials (trusting the bundle's CA) with the token of `role`, or with no token. */
-export function credentialsFor(security: LocalSecurity, role: ApiRole | null): grpc.ChannelCredentials {
-  return clientCredentials({ caFile: security.caFile, token: role === null ? null : security.tokens[role] }).credentials;
+/** TLS credentials (trusting the bundle's CA) with the token of `role` (or none), and their channel options. */
+export function channelFor(security: LocalSecurity, role: ApiRole | null): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+  return clientCredentials(localClientAuth(security, role));
+}
+
+/** A client of `Service` (a generated constructor) at `address` as `role`. */
+export function clientAs<C extends grpc.Client>(
+  Service: new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => C,
+  address: string,
+  security: LocalSecurity,
+  role: ApiRole | null,
+): C {
+  const c = channelFor(security, role);
+  return new Service(address, c.credentials, c.options);
 }
 
 /**
@@ -57,8 +70,8 @@ export function credentialsFor(security: LocalSecurity, role: ApiRole | null): g
  */
 export function clients(address: string, security: LocalSecurity, coordinatorRole: ApiRole | null = 'operator'): Clients {
   const p = loadClueProto();
-  const coordinator = new p.Coordinator(address, credentialsFor(security, coordinatorRole));
-  const workerApi = new p.WorkerApi(address, credentialsFor(security, 'worker'));
+  const coordinator = clientAs(p.Coordinator, address, security, coordinatorRole);
+  const workerApi = clientAs(p.WorkerApi, address, security, 'worker');
   return {
     coordinator,
     workerApi,
@@ -90,10 +103,10 @@ export function secureConfig(nats: NatsServer): Partial<CoordinatorConfig> {
 }
 
 /** Starts a coordinator against `nats` on 127.0.0.1:0 (silent logs unless CLUE_TEST_LOG is set). */
-export async function startCoordinator(nats: NatsServer, overrides: Partial<CoordinatorConfig> = {}): Promise<TestCoordinator> {
+export async function startCoordinator(nats: NatsServer, overrides: Partial<CoordinatorConfig> = {}, logger?: Logger): Promise<TestCoordinator> {
   const level = process.env['CLUE_TEST_LOG'] ?? 'silent';
   const config = configWith({ ...secureConfig(nats), grpcHost: '127.0.0.1', grpcPort: 0, logLevel: level, reconcileSeconds: 0.5, shutdownGraceSeconds: 2, ...overrides });
-  const coordinator = new Coordinator(config, { logger: pino({ level }, pino.destination(2)) });
+  const coordinator = new Coordinator(config, { logger: logger ?? pino({ level }, pino.destination(2)) });
   const ep = await coordinator.start();
   const c = clients(ep.grpc, nats.security);
   return {
@@ -113,10 +126,10 @@ export interface TestCluster extends TestCoordinator {
 }
 
 /** Starts nats-server and a coordinator. */
-export async function startCluster(overrides: Partial<CoordinatorConfig> = {}): Promise<TestCluster> {
+export async function startCluster(overrides: Partial<CoordinatorConfig> = {}, logger?: Logger): Promise<TestCluster> {
   const nats = await startNatsServer();
   try {
-    const c = await startCoordinator(nats, overrides);
+    const c = await startCoordinator(nats, overrides, logger);
     return {
       ...c,
       nats,

@@ -24,9 +24,12 @@ test('dataset metadata: the coordinator\'s JSON description, or headers; free te
 
 test('datasets are fetched by sha256, verified, cached on disk (a corrupt cache is fetched again); missing or mislabelled objects fail deterministically', async (t) => {
   const nats = await startNatsServer();
-  const nc = await connect({ servers: nats.url });
+  // The coordinator registers datasets; the worker reads them with its own (read-only) user.
+  const nc = await connect(nats.connectOptions('coordinator'));
+  const wnc = await connect(nats.connectOptions('worker'));
   const dir = mkdtempSync(join(tmpdir(), 'clue-ds-'));
   t.after(async () => {
+    await wnc.close();
     await nc.close();
     await nats.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -37,8 +40,9 @@ test('datasets are fetched by sha256, verified, cached on disk (a corrupt cache 
   await os.putBlob({ name: sha, description: JSON.stringify({ task: 'mednli', fileName: 'mli_test_v1.jsonl' }) }, bytes);
   const wrong = sha256Hex('something else');
   await os.putBlob({ name: wrong }, bytes);
+  const workerOs = await new Objm(wnc).open('clue_datasets');
 
-  const store = new DatasetStore(os, { cacheDir: dir });
+  const store = new DatasetStore(workerOs, { cacheDir: dir });
   const [a, b] = await Promise.all([store.get(sha), store.get(sha.toUpperCase())]);
   assert.deepEqual([...a.bytes], [...bytes]);
   assert.equal(a.task, 'mednli');
@@ -47,12 +51,12 @@ test('datasets are fetched by sha256, verified, cached on disk (a corrupt cache 
   assert.deepEqual([...readFileSync(join(dir, sha))], [...bytes], 'cached on disk');
 
   writeFileSync(join(dir, sha), 'corrupted');
-  const fresh = new DatasetStore(os, { cacheDir: dir });
+  const fresh = new DatasetStore(workerOs, { cacheDir: dir });
   const again = await fresh.get(sha);
   assert.deepEqual([...again.bytes], [...bytes], 'a corrupt cache file is not used');
   assert.equal(again.fileName, 'mli_test_v1.jsonl');
 
-  const fromDisk = await new DatasetStore(os, { cacheDir: dir }).get(sha);
+  const fromDisk = await new DatasetStore(workerOs, { cacheDir: dir }).get(sha);
   assert.equal(fromDisk.task, 'mednli', 'metadata cached too');
 
   const det = (re: RegExp) => (e: unknown) => e instanceof UnitFailure && e.kind === 'deterministic' && re.test(e.message);

@@ -1,8 +1,12 @@
 /**
  * Writes a unit's per-sample records to the `clue_results` object store: one JSON object per line
- * (`SampleRecord`, in sample order), object name = the unit id (so a repeated write replaces the same
- * object), description = the sha256 of the bytes (hex), which CompleteUnit also carries.
+ * (`SampleRecord`, in sample order), description = the sha256 of the bytes (hex), which CompleteUnit
+ * also carries with the object's name. The name is the unit id; when an earlier attempt already left
+ * an object of that name, a new name `<unit id>.<random>` is used instead: replacing an object purges
+ * its old chunks, and a worker's NATS user may not purge the results store (docs/security.md). The
+ * coordinator records the name of the completing attempt and removes the superseded object.
  */
+import { randomBytes } from 'node:crypto';
 import type { ObjectStore } from '@nats-io/obj';
 import type { SampleRecord } from '@clue/common';
 import { errorLine, infrastructure } from './errors.js';
@@ -45,16 +49,20 @@ export class ResultsWriter {
   }
 
   /**
-   * Writes (or rewrites) `clue_results/<unitId>`.
+   * Writes a new object with the records: `clue_results/<unitId>`, or `<unitId>.<random>` when that
+   * name is taken by an earlier attempt.
    * @throws UnitFailure infrastructure when the store cannot be written.
    */
   async write(unitId: string, records: readonly SampleRecord[]): Promise<WrittenResults> {
     const enc = encodeResults(records);
+    let name = unitId;
     try {
-      await this.os.putBlob({ name: unitId, description: enc.sha256 }, enc.bytes);
+      const existing = await this.os.info(unitId);
+      if (existing && !existing.deleted) name = `${unitId}.${randomBytes(6).toString('hex')}`;
+      await this.os.putBlob({ name, description: enc.sha256 }, enc.bytes);
     } catch (e) {
-      throw infrastructure(`cannot write results object ${unitId}: ${errorLine(e)}`, e);
+      throw infrastructure(`cannot write results object ${name}: ${errorLine(e)}`, e);
     }
-    return { ...enc, object: unitId };
+    return { ...enc, object: name };
   }
 }

@@ -189,7 +189,10 @@ export async function startTestCluster(o: TestClusterOptions = {}): Promise<Test
       return e && e.operation === 'PUT' ? e.json<UnitRecord>() : null;
     },
     async readResults(id) {
-      const b = await results.getBlob(id);
+      // The DONE record names the object of the completing attempt (a rerun writes under a new name).
+      const e = await units.get(id);
+      const rec = e && e.operation === 'PUT' ? e.json<UnitRecord>() : null;
+      const b = await results.getBlob(rec?.resultsObject ?? id);
       return b ? decodeResults(b) : null;
     },
     async queued() {
