@@ -42,6 +42,11 @@ export interface NatsServerOptions {
   readonly executable?: string;
   /** Credentials to use; default a new bundle in the server's temp directory. */
   readonly security?: LocalSecurity;
+  /**
+   * Join a cluster: listen for routes on `port` and connect to `routes` (ports on 127.0.0.1), over
+   * mutual TLS with the bundle's certificate and CA, as the chart configures routes.
+   */
+  readonly cluster?: { readonly name: string; readonly port: number; readonly routes: readonly number[] };
 }
 
 /** Thrown when nats-server is not installed. */
@@ -67,6 +72,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       `jetstream { store_dir: "${storeDir}", max_memory_store: 256MB, max_file_store: 4GB }`,
       `tls { cert_file: "${security.natsCertFile}", key_file: "${security.natsKeyFile}", timeout: 5 }`,
       natsAuthorizationBlock(NATS_ROLES.map((role) => ({ role, password: security.natsPasswords[role] }))),
+      ...(options.cluster ? clusterBlock(options.cluster, security, options.port) : []),
       '',
     ].join('\n'),
     { mode: 0o600 },
@@ -117,6 +123,18 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await waitExit();
     },
   };
+}
+
+function clusterBlock(c: NonNullable<NatsServerOptions['cluster']>, s: LocalSecurity, clientPort: number | undefined): string[] {
+  return [
+    `server_name: "${c.name}-${c.port}-${clientPort ?? 'r'}"`,
+    'cluster {',
+    `  name: "${c.name}"`,
+    `  listen: 127.0.0.1:${c.port}`,
+    `  tls { cert_file: "${s.natsCertFile}", key_file: "${s.natsKeyFile}", ca_file: "${s.caFile}", verify: true, timeout: 5 }`,
+    `  routes: [${c.routes.map((p) => `"nats://127.0.0.1:${p}"`).join(', ')}]`,
+    '}',
+  ];
 }
 
 async function waitForPort(dir: string, child: ChildProcess): Promise<number> {
