@@ -15,3 +15,4 @@ export * from './security/local-bundle.js';
 export * from './grpc/auth-guard.js';
 export * from './grpc/credentials.js';
 export * from './grpc/roles.js';
+export * from './nats/connect.js';

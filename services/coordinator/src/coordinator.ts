@@ -10,8 +10,8 @@
  * finalisation, drain NATS, close /metrics. `stop()` is idempotent and returns the same promise.
  */
 import type { Server as HttpServer } from 'node:http';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { createLogger, describeNatsAuth, loadTokenDir, natsSecurityOptions, type Logger } from '@clue/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { connectWhenReachable, createLogger, describeNatsAuth, loadTokenDir, natsSecurityOptions, type Logger } from '@clue/common';
 import type { CoordinatorConfig } from './config.js';
 import { ensureJetStream } from '@clue/common';
 import { typedBuckets, type CoordinatorContext } from './context.js';
@@ -100,14 +100,16 @@ export class Coordinator {
 
   private async startInner(): Promise<CoordinatorEndpoints> {
     const { config, logger } = this;
-    const nc = await connect({
-      servers: config.natsUrl.split(',').map((s) => s.trim()),
-      name: this.options.natsName ?? 'clue-coordinator',
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-      waitOnFirstConnect: true,
-      ...natsSecurityOptions(config.natsAuth, 'coordinator'),
-    });
+    const nc = await connectWhenReachable(
+      {
+        servers: config.natsUrl.split(',').map((s) => s.trim()),
+        name: this.options.natsName ?? 'clue-coordinator',
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        ...natsSecurityOptions(config.natsAuth, 'coordinator'),
+      },
+      { auth: config.natsAuth, logger },
+    );
     this.nc = nc;
     logger.info(describeNatsAuth(config.natsAuth), 'connected to NATS');
     void this.logNatsStatus(nc);

@@ -72,3 +72,20 @@ export function natsSecurityOptions(auth: NatsAuthSettings, role: NatsRole): Par
 export function describeNatsAuth(auth: NatsAuthSettings): { natsUser: string | null; natsTls: boolean } {
   return { natsUser: auth.user, natsTls: auth.caFile !== null };
 }
+
+/**
+ * A NATS connection error in words that name the credential to check: a refused user or password,
+ * or a server certificate the client's CA does not vouch for. Other errors come back unchanged.
+ */
+export function explainNatsConnectError(e: unknown, auth: NatsAuthSettings): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  const cause = e instanceof Error && e.cause instanceof Error ? ` ${e.cause.message}` : '';
+  if (/authorization violation|authentication/i.test(msg)) {
+    const who = auth.user === null ? 'no user was given (--nats-user, with --nats-password-file or CLUE_NATS_PASSWORD)' : `check --nats-user (${auth.user}) and its password (--nats-password-file or CLUE_NATS_PASSWORD)`;
+    return new NatsAuthConfigError(`NATS refused the connection (${msg}): ${who}`);
+  }
+  if (/certificate|self[- ]signed|unable to verify|ERR_TLS|handshake/i.test(msg + cause)) {
+    return new NatsAuthConfigError(`the TLS handshake with NATS failed (${(msg + cause).trim()}): does --nats-ca (CLUE_NATS_CA) name the CA that signed the NATS servers' certificate?`);
+  }
+  return e instanceof Error ? e : new Error(msg);
+}

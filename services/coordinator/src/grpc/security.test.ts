@@ -26,7 +26,7 @@ import {
   loadClueProto,
   type LocalSecurity,
 } from '@clue/common';
-import { clientAs, registerSynthetic, rpc, startCluster, type TestCluster } from '../testing/harness.js';
+import { clientAs, registerSynthetic, rpc, startCluster, startCoordinator, type TestCluster } from '../testing/harness.js';
 
 let c: TestCluster;
 let datasets: Record<string, string>;
@@ -88,6 +88,18 @@ test('NATS: a client that trusts another CA, or skips TLS, does not connect', as
   );
   // No TLS options: the server requires TLS and the client (trusting only the system's roots) fails the handshake.
   await assert.rejects(connect({ servers: [c.nats.url], user: 'worker', pass: pw, reconnect: false }), (e: Error) => e instanceof Error);
+});
+
+test('NATS: a coordinator with a wrong password or the wrong CA stops at start-up, naming the setting to check', async () => {
+  const s = c.nats.security;
+  await assert.rejects(
+    startCoordinator(c.nats, { natsAuth: { user: 'coordinator', password: s.natsPasswords.worker, caFile: s.caFile } }),
+    /^NatsAuthConfigError: NATS refused the connection \(Authorization Violation\): check --nats-user \(coordinator\) and its password/,
+  );
+  await assert.rejects(
+    startCoordinator(c.nats, { natsAuth: { user: 'coordinator', password: s.natsPasswords.coordinator, caFile: otherCa.caFile } }),
+    /the TLS handshake with NATS failed \(.*\): does --nats-ca \(CLUE_NATS_CA\) name the CA/,
+  );
 });
 
 async function asWorker(): Promise<NatsConnection> {

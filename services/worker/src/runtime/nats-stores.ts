@@ -5,11 +5,11 @@
  * a worker that starts first waits for them.
  */
 import { readFile } from 'node:fs/promises';
-import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { KV_RUNS, KV_UNITS, OBJ_DATASETS, OBJ_RESULTS, natsSecurityOptions, type Logger, type NatsAuthSettings } from '@clue/common';
+import { KV_RUNS, KV_UNITS, OBJ_DATASETS, OBJ_RESULTS, connectWhenReachable, natsSecurityOptions, type Logger, type NatsAuthSettings } from '@clue/common';
 import { WorkerConfigError, errorLine } from './errors.js';
 import { sleep } from './sleep.js';
 
@@ -34,8 +34,11 @@ export interface WorkerStores {
   readonly results: ObjectStore;
 }
 
-/** Connects (waiting for a server that is not up yet) with endless reconnects. */
-export async function connectNats(s: NatsSettings): Promise<NatsConnection> {
+/**
+ * Connects (waiting for a server that is not up yet) with endless reconnects.
+ * @throws NatsAuthConfigError at once when the server refuses the credentials or its certificate is untrusted.
+ */
+export async function connectNats(s: NatsSettings, logger?: Logger, signal?: AbortSignal): Promise<NatsConnection> {
   let creds: Uint8Array | undefined;
   if (s.credsFile !== null) {
     try {
@@ -44,16 +47,18 @@ export async function connectNats(s: NatsSettings): Promise<NatsConnection> {
       throw new WorkerConfigError('--nats-creds', `cannot read ${s.credsFile}: ${errorLine(e)}`);
     }
   }
-  return connect({
-    servers: [...s.servers],
-    name: s.name,
-    waitOnFirstConnect: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 1000,
-    ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
-    ...(s.token !== null ? { token: s.token } : {}),
-    ...natsSecurityOptions(s.auth, 'worker'),
-  });
+  return connectWhenReachable(
+    {
+      servers: [...s.servers],
+      name: s.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
+      ...(s.token !== null ? { token: s.token } : {}),
+      ...natsSecurityOptions(s.auth, 'worker'),
+    },
+    { auth: s.auth, ...(logger ? { logger } : {}), ...(signal ? { signal } : {}) },
+  );
 }
 
 /** Opens the buckets, retrying every `retryMs` until they exist or `signal` fires. */

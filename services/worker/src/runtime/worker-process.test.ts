@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UNITS_STREAM, modelConsumer } from '@clue/common';
-import { delay, killGroup, pidAlive, startTestCluster, waitFor, type WorkerProcess } from './test-support.js';
+import { delay, killGroup, pidAlive, spawnWorker, startTestCluster, waitFor, type WorkerProcess } from './test-support.js';
 
 /** The worker's own pid and its engine's, once its engine is ready. */
 async function enginePidOf(w: WorkerProcess): Promise<number> {
@@ -104,4 +104,36 @@ test('a second signal forces: exit 3 at once, the unit handed back, vllm-sim kil
   const again = await consumer.next({ expires: 2000 });
   assert.equal(again?.info.deliveryCount, 2, 'handed back at once');
   again?.nak();
+});
+
+test('a worker with a wrong NATS password, or the wrong worker token, stops with a message naming the credential', async (t) => {
+  const c = await startTestCluster({ samples: 4 });
+  t.after(() => c.stop());
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'clue-wrong-cred-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const wrong = join(dir, 'wrong');
+  writeFileSync(wrong, 'not-the-password-and-not-a-token-either\n');
+  const s = c.nats.security;
+  const common = ['--nats', c.nats.url, '--nats-user', 'worker', '--nats-ca', s.caFile, '--coordinator', c.coordinator.address, '--tls-ca', s.caFile, '--tls-server-name', 'localhost', '--gpus', 'H100-80GB:1', '--worker-id', 'w-wrong'];
+  // Resolves once the process exited and its stderr is read to the end (its last line is the reason).
+  const finished = async (w: WorkerProcess) => {
+    const closed = new Promise((r) => w.child.stderr!.once('close', r));
+    const r = await w.exited;
+    await closed;
+    return r;
+  };
+  const badPassword = spawnWorker([...common, '--nats-password-file', wrong, '--token-file', s.tokenFiles.worker]);
+  const r1 = await finished(badPassword);
+  assert.notEqual(r1.code, 0);
+  assert.ok(badPassword.lines.some((l) => /NATS refused the connection \(Authorization Violation\): check --nats-user \(worker\) and its password/.test(l)), badPassword.lines.join('\n'));
+  const readerToken = spawnWorker([...common, '--nats-password-file', s.natsPasswordFiles.worker, '--token-file', s.tokenFiles.reader]);
+  const r2 = await finished(readerToken);
+  assert.notEqual(r2.code, 0);
+  assert.ok(readerToken.lines.some((l) => /a reader token cannot call Register: it needs a worker token/.test(l)), readerToken.lines.join('\n'));
+  for (const l of [...badPassword.lines, ...readerToken.lines]) {
+    for (const secret of [...Object.values(s.tokens), ...Object.values(s.natsPasswords), 'not-the-password']) assert.ok(!l.includes(secret), 'a credential in the log');
+  }
 });

@@ -112,8 +112,12 @@ export class Worker {
     try {
       await this.startParts(stop);
     } catch (e) {
+      // A failure of its own (not the consequence of a stop): keep it as the reason, so closing NATS
+      // during the shutdown does not replace it.
+      const stopped = stop.aborted;
+      if (!stopped) this.failure ??= e instanceof Error ? e : new Error(String(e));
       await this.shutdown();
-      if (stop.aborted && !(e instanceof WorkerConfigError)) return this.failure ? 'failed' : 'stopped';
+      if (stopped && !(e instanceof WorkerConfigError)) return this.failure ? 'failed' : 'stopped';
       throw e;
     }
     await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
@@ -145,10 +149,10 @@ export class Worker {
       this.log.info({ port }, 'serving /metrics');
     }
     this.log.info({ gpus: describeInventory(this.inventory), slots: c.slots, engine: c.engineExecutable }, 'worker starting');
-    const nc = await raceStop(connectNats({ servers: c.nats, name: `clue-worker-${c.workerId}`, credsFile: c.natsCreds, token: c.natsToken, auth: c.natsAuth }), stop, (n) => void n.close());
+    const nc = await raceStop(connectNats({ servers: c.nats, name: `clue-worker-${c.workerId}`, credsFile: c.natsCreds, token: c.natsToken, auth: c.natsAuth }, this.log, stop), stop, (n) => void n.close());
     this.parts.nc = nc;
     void nc.closed().then((err) => {
-      if (stop.aborted) return;
+      if (stop.aborted || this.failure) return;
       this.failure = new Error(`NATS connection closed${err ? `: ${errorLine(err)}` : ''}`);
       this.log.error({ error: this.failure.message }, 'lost NATS for good');
       this.drain();
