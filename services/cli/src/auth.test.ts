@@ -133,6 +133,7 @@ test('clue secrets: four Secrets with the chart names, certificates for the Serv
   assert.match(nats.subjectAltName!, /DNS:nightly-clue-nats\.lab\.svc\.cluster\.local/);
   assert.match(nats.subjectAltName!, /DNS:\*\.nightly-clue-nats-headless\.lab\.svc\.cluster\.local/);
   assert.match(new X509Certificate(docs[1]!.stringData['tls.crt']!).subjectAltName!, /DNS:nightly-clue-coordinator\.lab\.svc, .*DNS:localhost, IP Address:127\.0\.0\.1/);
+  for (const pw of Object.values(docs[2]!.stringData)) assert.match(pw, /^[A-Za-z][A-Za-z0-9]{40,}$/, 'nats-server reads $VAR passwords as config values: letters and digits only');
   const tokens = Object.values(docs[3]!.stringData);
   assert.equal(new Set(tokens).size, 3, 'one token per role');
   assert.ok(tokens.every((t) => t.length >= 40));

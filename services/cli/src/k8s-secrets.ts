@@ -4,7 +4,7 @@
  * release's Service names, a NATS password per role, and an API token per role. Object names follow
  * the chart's `clue.fullname` rule: the release name when it contains "clue", else `<release>-clue`.
  */
-import { API_ROLES, NATS_ROLES, createCertificateAuthority, randomSecret, type PemPair } from '@clue/common';
+import { API_ROLES, NATS_ROLES, createCertificateAuthority, randomNatsPassword, randomSecret, type PemPair } from '@clue/common';
 
 /** Options of {@link clusterSecrets}. */
 export interface ClusterSecretsOptions {
@@ -64,7 +64,7 @@ export async function clusterSecrets(o: ClusterSecretsOptions): Promise<SecretMa
   return [
     tls('nats-tls', nats),
     tls('coordinator-tls', coord),
-    opaque('nats-auth', Object.fromEntries(NATS_ROLES.map((r) => [`${r}-password`, randomSecret()]))),
+    opaque('nats-auth', Object.fromEntries(NATS_ROLES.map((r) => [`${r}-password`, randomNatsPassword()]))),
     opaque('api-tokens', Object.fromEntries(API_ROLES.map((r) => [r, randomSecret()]))),
   ];
 }

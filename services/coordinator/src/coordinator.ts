@@ -112,6 +112,9 @@ export class Coordinator {
     );
     this.nc = nc;
     logger.info(describeNatsAuth(config.natsAuth), 'connected to NATS');
+    if (config.natsAuth.user === null || config.natsAuth.caFile === null) {
+      logger.warn(describeNatsAuth(config.natsAuth), 'NATS without a user or without TLS: set --nats-user and --nats-ca (docs/security.md)');
+    }
     void this.logNatsStatus(nc);
     const jet = await ensureJetStream(nc, { replicas: config.replicas, workerTtlMs: 4 * config.heartbeatSeconds * 1000 });
     const metrics = new CoordinatorMetrics({ defaultMetrics: config.metricsPort !== undefined });

@@ -31,9 +31,18 @@ export interface LocalSecurity {
 
 const LOCAL_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 
-/** A random secret of 32 bytes, base64url (43 characters). */
+/** A random secret of 32 bytes, base64url (43 characters): API tokens. */
 export function randomSecret(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/**
+ * A random NATS password: a letter, then 32 bytes in hex. nats-server parses a password it reads from
+ * its environment (`password: $VAR`, as the chart does) as a config value, so it must be letters and
+ * digits and start with a letter (digits alone become a number, '-' and ',' break the parse).
+ */
+export function randomNatsPassword(): string {
+  return `p${randomBytes(32).toString('hex')}`;
 }
 
 function secretFile(path: string, content: string): void {
@@ -66,7 +75,7 @@ export async function createLocalSecurity(dir: string, caName = 'clue local CA (
   const natsPasswords = {} as Record<NatsRole, string>;
   const natsPasswordFiles = {} as Record<NatsRole, string>;
   for (const role of NATS_ROLES) {
-    natsPasswords[role] = randomSecret();
+    natsPasswords[role] = randomNatsPassword();
     natsPasswordFiles[role] = p(`nats-${role}.password`);
     secretFile(natsPasswordFiles[role], `${natsPasswords[role]}\n`);
   }

@@ -8,7 +8,7 @@
  * bundle (generated in the server's temp directory unless one is given, e.g. to restart with the same).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as netConnect } from 'node:net';
@@ -82,8 +82,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const exe = options.executable ?? 'nats-server';
   const child = spawn(exe, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
+  // CLUE_TEST_NATS_LOG=FILE appends every server's log there (e.g. to look for permission violations).
+  const logFile = process.env['CLUE_TEST_NATS_LOG'];
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
+    if (logFile) appendFileSync(logFile, d);
   });
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new NatsServerMissingError() : e));
