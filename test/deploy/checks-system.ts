@@ -119,7 +119,10 @@ export function checkNats(objects: readonly K8sObject[]): Problem[] {
   return problems;
 }
 
-/** The coordinator: exactly one replica, replaced with Recreate (never two side by side), native gRPC probes. */
+/**
+ * The coordinator: exactly one replica, replaced with Recreate (never two side by side), probes on `/healthz` of its
+ * metrics port (its gRPC port speaks only TLS, which the kubelet's native gRPC probes cannot).
+ */
 export function checkCoordinator(objects: readonly K8sObject[]): Problem[] {
   const d = objects.find((o) => o.kind === 'Deployment' && containers(podTemplates([o])).some((c) => /coordinator\/dist\/main\.js/.test(commandLine(c.container))));
   if (!d) return [{ where: 'rendering', problem: 'no coordinator Deployment' }];
@@ -128,7 +131,16 @@ export function checkCoordinator(objects: readonly K8sObject[]): Problem[] {
   if (at(d, 'spec.replicas') !== 1) problems.push({ where: w, problem: 'the coordinator is leader-less: it must have exactly 1 replica' });
   if (at(d, 'spec.strategy.type') !== 'Recreate') problems.push({ where: w, problem: 'strategy must be Recreate (a rolling update would run two coordinators)' });
   for (const c of containers(podTemplates([d]))) {
-    for (const p of ['startupProbe', 'livenessProbe', 'readinessProbe']) if (!at(c.container, `${p}.grpc.port`)) problems.push({ where: w, problem: `${p} is not a native grpc probe` });
+    const metricsPort = flagNumber(commandLine(c.container), 'metrics-port');
+    const named = new Map(recs(c.container['ports']).map((p) => [String(p['name']), p['containerPort']]));
+    for (const p of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+      const get = rec(at(c.container, `${p}.httpGet`));
+      const port = typeof get['port'] === 'string' ? named.get(get['port']) : get['port'];
+      if (at(c.container, `${p}.grpc`) !== undefined) problems.push({ where: w, problem: `${p} is a native grpc probe, which cannot speak TLS` });
+      else if (get['path'] !== '/healthz' || port === undefined || port !== metricsPort) {
+        problems.push({ where: w, problem: `${p} is not httpGet /healthz on the metrics port (--metrics-port ${String(metricsPort)})` });
+      }
+    }
   }
   return problems;
 }

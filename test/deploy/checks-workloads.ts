@@ -5,6 +5,7 @@
  */
 import type { K8sObject } from './render.js';
 import { at, commandLine, containers, flagNumber, podTemplates, probeBudgetSeconds, rec, recs, where, type ContainerRef } from './objects.js';
+import { secretFiles } from './checks-security.js';
 
 /** A problem found by a check: where, and what is wrong. */
 export interface Problem {
@@ -78,13 +79,27 @@ export function checkImagesPinned(objects: readonly K8sObject[]): Problem[] {
 /** Environment variables that hold secrets by their name. */
 export const SECRET_ENV_NAME = /TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|CREDENTIAL|PRIVATE_?KEY/i;
 
-/** No secret values in the manifests: secret-named env vars come from Secrets, no Secret objects carry data, no token-shaped strings. */
+/** A secret-named variable that holds a path (`CLUE_TOKEN_FILE`, `CLUE_TOKENS_DIR`), not the secret itself. */
+const PATH_ENV_NAME = /_(FILE|DIR)$/;
+
+/**
+ * No secret values in the manifests: secret-named env vars come from Secrets (or, for *_FILE/*_DIR variables, name
+ * a path inside a mounted Secret volume), no Secret objects carry data, no token-shaped strings or private keys.
+ */
 export function checkNoInlineSecrets(objects: readonly K8sObject[]): Problem[] {
   const problems: Problem[] = [];
   for (const c of containers(podTemplates(objects))) {
+    const secretMounts = [...new Set(secretFiles(c).map((f) => f.path.replace(/\/\*$/, '')))];
     for (const e of recs(c.container['env'])) {
-      if (SECRET_ENV_NAME.test(String(e['name'])) && (e['value'] !== undefined || !at(e, 'valueFrom.secretKeyRef'))) {
-        problems.push({ where: where(c), problem: `env ${String(e['name'])} must come from a Secret (valueFrom.secretKeyRef), not a value` });
+      const name = String(e['name']);
+      if (!SECRET_ENV_NAME.test(name)) continue;
+      if (PATH_ENV_NAME.test(name) && typeof e['value'] === 'string') {
+        const path = e['value'];
+        if (!secretMounts.some((p) => p === path || p.startsWith(`${path}/`) || path.startsWith(`${p}/`))) {
+          problems.push({ where: where(c), problem: `env ${name}=${path} is not a path in a mounted Secret volume` });
+        }
+      } else if (e['value'] !== undefined || !at(e, 'valueFrom.secretKeyRef')) {
+        problems.push({ where: where(c), problem: `env ${name} must come from a Secret (valueFrom.secretKeyRef), not a value` });
       }
     }
   }

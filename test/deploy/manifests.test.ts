@@ -17,6 +17,7 @@ import { variants, find } from './fixtures.js';
 import { checkGpuWorkers, checkImagesPinned, checkNoInlineSecrets, checkProbes, checkSecurityContexts, checkServiceAccounts, type Problem } from './checks-workloads.js';
 import { checkCronJobs, checkNetworkPolicies, checkPdbs, checkReferences } from './checks-platform.js';
 import { checkCoordinator, checkMonitoring, checkNats, checkNightlySpec } from './checks-system.js';
+import { checkCredentials, checkNatsSecurity } from './checks-security.js';
 import { at } from './objects.js';
 
 const show = (ps: readonly Problem[]): string => ps.map((p) => `${p.where}: ${p.problem}`).join('\n');
@@ -77,6 +78,11 @@ describe('values.schema.json rejects what it does not know', () => {
     ['images.worker.tag=latest', /\/images\/worker\/tag/],
     ['nats.replicas=2', /\/nats\/replicas/],
     ['worker.modelCache.type=nfs', /\/worker\/modelCache\/type/],
+    ['security.devCredential=true', /\/security.*additional properties 'devCredential'/],
+    ['security.secrets.natsTLS=x', /\/security\/secrets.*additional properties 'natsTLS'/],
+    ['security.secrets.apiTokens=Bad_Name', /\/security\/secrets\/apiTokens/],
+    ['security.certManager.issuerRef.kind=CA', /\/security\/certManager\/issuerRef\/kind/],
+    ['security.certManager.duration=90d', /\/security\/certManager\/duration/],
   ];
   for (const [set, message] of rejected) {
     test(`--set ${set} fails`, () => {
@@ -85,6 +91,12 @@ describe('values.schema.json rejects what it does not know', () => {
       assert.match(r.stderr, message);
     });
   }
+
+  test('cert-manager without an issuer fails the rendering', () => {
+    const r = helmTemplateRun({ set: ['security.certManager.enabled=true'] });
+    assert.equal(r.ok, false);
+    assert.match(r.stderr, /security.certManager.enabled needs security.certManager.issuerRef.name/);
+  });
 
   test('a grace period not longer than the drain fails the rendering', () => {
     const r = helmTemplateRun({ set: ['worker.terminationGracePeriodSeconds=300'] });
@@ -142,7 +154,9 @@ describe('semantics of every variant', () => {
     'PodDisruptionBudgets for NATS and workers': checkPdbs,
     'selectors and references resolve': checkReferences,
     'NATS: JetStream, 3 replicas, file storage, >= 2.10, stream replicas': checkNats,
-    'coordinator: one replica, Recreate, gRPC probes': checkCoordinator,
+    'coordinator: one replica, Recreate, /healthz probes on the metrics port': checkCoordinator,
+    'credentials: each container reads exactly its role\'s Secret keys, and its CLUE_* variables point at them': checkCredentials,
+    'NATS: client TLS, the two users with NATS_PERMISSIONS and Secret passwords, mutual TLS on routes, 8222 closed': checkNatsSecurity,
     'monitoring: selection labels, vLLM scrape, alerts over known metrics, dashboard': checkMonitoring,
     'nightly run spec: tasks, models, CLUE file names on the datasets volume': checkNightlySpec,
   };

@@ -61,6 +61,21 @@ export function helmTemplate(opts: HelmOptions = {}): string {
   return mustSucceed('helm template', helmTemplateRun(opts));
 }
 
+/**
+ * The chart's NOTES.txt as `helm install --dry-run=client` prints it (offline: no cluster is contacted). Only the
+ * NOTES part is returned: the manifests printed before it may hold generated credentials.
+ */
+export function helmNotes(opts: HelmOptions = {}): string {
+  const args = ['install', RELEASE, chartDir(), '--namespace', NAMESPACE, '--dry-run=client'];
+  for (const f of opts.valuesFiles ?? []) args.push('--values', join(repoRoot(), f));
+  for (const s of opts.set ?? []) args.push('--set', s);
+  const r = run(k8sTools().helm, args);
+  if (!r.ok) throw new Error(`helm install --dry-run=client failed:\n${r.stderr.trim()}`);
+  const at = r.stdout.indexOf('\nNOTES:\n');
+  if (at < 0) throw new Error('helm install --dry-run=client printed no NOTES');
+  return r.stdout.slice(at + '\nNOTES:\n'.length);
+}
+
 /** `helm lint --strict` on the chart with the given values files. */
 export function helmLint(valuesFiles: readonly string[] = []): ToolRun {
   const args = ['lint', '--strict', chartDir(), '--namespace', NAMESPACE];

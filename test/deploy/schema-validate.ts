@@ -3,9 +3,11 @@
  * `kubernetes-models` (Ajv validators generated from the Kubernetes OpenAPI spec, up to 1.33) for built-in
  * kinds and `@kubernetes-models/prometheus-operator` (generated from the operator's CRDs) for ServiceMonitor,
  * PodMonitor and PrometheusRule. They check required fields, types, enums and formats; they do NOT reject
- * unknown fields (see unknown-fields.ts for that).
+ * unknown fields (see unknown-fields.ts for that). cert-manager's Certificate is checked against its vendored CRD
+ * (crd-schema.ts), types and unknown fields alike.
  */
 import { shortId, type K8sObject } from './render.js';
+import { hasVendoredCrd, validateCustomResource } from './crd-schema.js';
 
 /** One object that does not satisfy its schema. */
 export interface SchemaProblem {
@@ -48,6 +50,10 @@ async function modelClass(apiVersion: string, kind: string): Promise<ModelClass>
 export async function validateSchemas(objects: readonly K8sObject[]): Promise<SchemaProblem[]> {
   const problems: SchemaProblem[] = [];
   for (const o of objects) {
+    if (hasVendoredCrd(o.apiVersion, o.kind)) {
+      for (const message of validateCustomResource(o).problems) problems.push({ object: shortId(o), message });
+      continue;
+    }
     let cls: ModelClass;
     try {
       cls = await modelClass(o.apiVersion, o.kind);

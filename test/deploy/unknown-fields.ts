@@ -4,12 +4,14 @@
  * that `kubernetes-models` and `@kubernetes-models/prometheus-operator` generate from the same OpenAPI schemas;
  * the TypeScript checker resolves them, and this walker follows the object and the type side by side.
  * Maps (string index signatures, e.g. labels) accept any key; types without declared properties accept anything.
+ * Custom resources with a vendored CRD (crd-schema.ts) are walked along the CRD's schema instead.
  */
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { packageDir } from '../support/repo.js';
 import { shortId, type K8sObject } from './render.js';
 import { modelModule } from './schema-validate.js';
+import { hasVendoredCrd, validateCustomResource } from './crd-schema.js';
 
 /** A field that the object's type does not have. */
 export interface UnknownField {
@@ -66,7 +68,13 @@ class Walker {
  * Finds every field that is not part of the Kubernetes type at its position.
  * @throws Error when the type declarations of a kind cannot be resolved (nothing passes unchecked).
  */
-export function findUnknownFields(objects: readonly K8sObject[]): UnknownField[] {
+export function findUnknownFields(all: readonly K8sObject[]): UnknownField[] {
+  const found: UnknownField[] = [];
+  // Kinds with a vendored CRD: the CRD's structural schema knows their fields (crd-schema.ts).
+  for (const o of all.filter((x) => hasVendoredCrd(x.apiVersion, x.kind))) {
+    for (const u of validateCustomResource(o).unknown) found.push({ object: shortId(o), path: u.path, known: u.known });
+  }
+  const objects = all.filter((x) => !hasVendoredCrd(x.apiVersion, x.kind));
   const kinds = [...new Map(objects.map((o) => [`${o.apiVersion}|${o.kind}`, o] as const)).values()];
   const file = join(packageDir(), '__kubernetes_types__.ts');
   const lines = kinds.map((o, i) => `import type { I${o.kind} as T${i} } from ${JSON.stringify(modelModule(o.apiVersion, o.kind))};\nexport type K${i} = T${i};`);
@@ -98,7 +106,6 @@ export function findUnknownFields(objects: readonly K8sObject[]): UnknownField[]
   for (const st of sf.statements) {
     if (ts.isTypeAliasDeclaration(st)) aliasTypes.set(st.name.text, checker.getTypeFromTypeNode(st.type));
   }
-  const found: UnknownField[] = [];
   for (const o of objects) {
     const i = kinds.findIndex((k) => k.apiVersion === o.apiVersion && k.kind === o.kind);
     const type = aliasTypes.get(`K${i}`);

@@ -71,3 +71,33 @@ imagePullSecrets:
 {{- end }}
 {{- end -}}
 {{- end -}}
+
+{{/*
+Names of the four credential Secrets (security.secrets.*; "" = the default name). They are created by the user
+(`clue secrets ...`), by cert-manager (the two TLS Secrets) or, for development only, by the chart.
+*/}}
+{{- define "clue.natsTlsSecret" -}}{{ .Values.security.secrets.natsTls | default (printf "%s-nats-tls" (include "clue.fullname" .)) }}{{- end -}}
+{{- define "clue.coordinatorTlsSecret" -}}{{ .Values.security.secrets.coordinatorTls | default (printf "%s-coordinator-tls" (include "clue.fullname" .)) }}{{- end -}}
+{{- define "clue.natsAuthSecret" -}}{{ .Values.security.secrets.natsAuth | default (printf "%s-nats-auth" (include "clue.fullname" .)) }}{{- end -}}
+{{- define "clue.apiTokensSecret" -}}{{ .Values.security.secrets.apiTokens | default (printf "%s-api-tokens" (include "clue.fullname" .)) }}{{- end -}}
+
+{{/*
+DNS names of the NATS certificate (a JSON list): the client Service in every spelling, the pods behind the headless
+Service (the route URLs), localhost. Its IP address is 127.0.0.1 (clue.certificateIps).
+*/}}
+{{- define "clue.natsDnsNames" -}}
+{{- $n := include "clue.natsName" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- $d := .Values.clusterDomain -}}
+{{- list $n (printf "%s.%s" $n $ns) (printf "%s.%s.svc" $n $ns) (printf "%s.%s.svc.%s" $n $ns $d) (printf "*.%s-headless.%s.svc.%s" $n $ns $d) (printf "*.%s-headless.%s.svc" $n $ns) "localhost" | toJson -}}
+{{- end -}}
+
+{{/* DNS names of the coordinator's gRPC certificate (a JSON list): its Service in every spelling, localhost (port-forward). */}}
+{{- define "clue.coordinatorDnsNames" -}}
+{{- $n := include "clue.coordinatorName" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- list $n (printf "%s.%s" $n $ns) (printf "%s.%s.svc" $n $ns) (printf "%s.%s.svc.%s" $n $ns .Values.clusterDomain) "localhost" | toJson -}}
+{{- end -}}
+
+{{/* IP addresses of both certificates (a JSON list). */}}
+{{- define "clue.certificateIps" -}}{{ list "127.0.0.1" | toJson }}{{- end -}}
