@@ -17,6 +17,8 @@ export interface CoordinatorConfig {
   readonly tlsKeyFile: string | null;
   /** Directory of the API token files `reader`, `operator`, `worker` (a mounted Secret). */
   readonly tokensDir: string | null;
+  /** How often the token files are read again (added and revoked tokens apply without a restart). */
+  readonly tokensReloadSeconds: number;
   readonly grpcHost: string;
   /** 0 = a random free port (tests). */
   readonly grpcPort: number;
@@ -84,6 +86,10 @@ export const CONFIG_OPTIONS = {
   'tokens-dir': {
     env: 'CLUE_TOKENS_DIR', kind: 'string',
     describe: 'directory with the API token files reader, operator and worker, one token per line (required)',
+  },
+  'tokens-reload-seconds': {
+    env: 'CLUE_TOKENS_RELOAD_SECONDS', kind: 'number', default: '30', min: 0.1, max: 86400,
+    describe: 'read the token files again this often (a changed Secret applies without a restart)',
   },
   'grpc-host': { env: 'CLUE_GRPC_HOST', kind: 'string', default: '0.0.0.0', describe: 'address the gRPC server binds' },
   'grpc-port': { env: 'CLUE_GRPC_PORT', kind: 'int', default: '50051', min: 0, max: 65535, describe: 'gRPC port (0 = random)' },
@@ -203,6 +209,7 @@ function parseConfig(argv: readonly string[], env: Readonly<Record<string, strin
     tlsCertFile: opt('tls-cert'),
     tlsKeyFile: opt('tls-key'),
     tokensDir: opt('tokens-dir'),
+    tokensReloadSeconds: num('tokens-reload-seconds'),
     grpcHost: str('grpc-host'),
     grpcPort: num('grpc-port'),
     metricsPort: values['metrics-port'] as number | undefined,

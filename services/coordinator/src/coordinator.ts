@@ -11,7 +11,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { connectWhenReachable, createLogger, describeNatsAuth, loadTokenDir, natsSecurityOptions, type Logger } from '@clue/common';
+import { connectWhenReachable, createLogger, describeNatsAuth, loadTokenDir, natsSecurityOptions, watchTokenDir, type Logger } from '@clue/common';
 import type { CoordinatorConfig } from './config.js';
 import { ensureJetStream } from '@clue/common';
 import { typedBuckets, type CoordinatorContext } from './context.js';
@@ -61,6 +61,7 @@ export class Coordinator {
   private grpc: BoundGrpcServer | undefined;
   private httpServer: HttpServer | undefined;
   private advisories: Subscription | undefined;
+  private stopTokenWatch: (() => void) | undefined;
   private reconciler: Reconciler | undefined;
   private finalizer: Finalizer | undefined;
   private readonly watches = new Set<AbortController>();
@@ -150,6 +151,11 @@ export class Coordinator {
     }
     const tokens = loadTokenDir(config.tokensDir);
     logger.info({ tokens: tokens.counts() }, 'API tokens loaded');
+    this.stopTokenWatch = watchTokenDir(config.tokensDir, tokens, {
+      intervalMs: config.tokensReloadSeconds * 1000,
+      onReload: (counts) => logger.info({ tokens: counts }, 'API tokens reloaded'),
+      onError: (message) => logger.error({ error: message }, 'API token files changed but cannot be used; the previous tokens stay in force'),
+    });
     const grpc = await startGrpcServer({
       tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
       tokens,
@@ -228,6 +234,7 @@ export class Coordinator {
     };
     const graceMs = this.config.shutdownGraceSeconds * 1000;
     await step(() => this.grpc?.setHealth('NOT_SERVING'));
+    this.stopTokenWatch?.();
     for (const w of this.watches) w.abort();
     await step(() => this.reconciler?.stop());
     await step(() => this.grpc?.shutdown(graceMs));

@@ -46,7 +46,7 @@ export function parseTokenFile(text: string, where: string): string[] {
 
 /** Which role a token has. */
 export class TokenTable {
-  private readonly roles = new Map<string, ApiRole>();
+  private roles = new Map<string, ApiRole>();
 
   /** @throws TokenConfigError when one token is given to two roles. */
   constructor(tokens: Readonly<Partial<Record<ApiRole, readonly string[]>>>) {
@@ -65,6 +65,11 @@ export class TokenTable {
   /** The role of `token`, or undefined for an unknown token. */
   roleOf(token: string): ApiRole | undefined {
     return this.roles.get(digest(token));
+  }
+
+  /** Takes the tokens of `other` (a reload of the token files). */
+  replaceWith(other: TokenTable): void {
+    this.roles = new Map(other.roles);
   }
 
   /** How many tokens each role has (for the start-up log; never the tokens). */
@@ -107,4 +112,49 @@ export function readTokenFile(file: string, flag = '--token-file'): string {
   const [first] = parseTokenFile(text, `${flag} ${file}`);
   if (first === undefined) throw new TokenConfigError(`${flag} ${file} holds no token`);
   return first;
+}
+
+/** Options of {@link watchTokenDir}. */
+export interface TokenWatchOptions {
+  /** How often the files are read again. */
+  readonly intervalMs: number;
+  /** After a reload that changed the tokens (counts per role; never the tokens). */
+  readonly onReload?: (counts: Record<ApiRole, number>) => void;
+  /** A reload failed: the previous tokens stay in force. */
+  readonly onError?: (message: string) => void;
+}
+
+/**
+ * Reads `dir` again every `intervalMs` and, when its files changed, puts their tokens into `table`,
+ * so that a token can be added or revoked without a restart (a mounted Secret is updated in place by
+ * the kubelet). An unreadable or invalid change is reported and ignored. Returns the stop function.
+ */
+export function watchTokenDir(dir: string, table: TokenTable, o: TokenWatchOptions): () => void {
+  const signature = (): string => {
+    const h = createHash('sha256');
+    for (const role of API_ROLES) {
+      const file = join(dir, role);
+      h.update(`${role}\0${existsSync(file) ? readFileSync(file, 'utf8') : '<none>'}\0`);
+    }
+    return h.digest('hex');
+  };
+  let last: string;
+  try {
+    last = signature();
+  } catch {
+    last = '';
+  }
+  const timer = setInterval(() => {
+    try {
+      const now = signature();
+      if (now === last) return;
+      last = now;
+      table.replaceWith(loadTokenDir(dir));
+      o.onReload?.(table.counts());
+    } catch (e) {
+      o.onError?.(e instanceof Error ? e.message : String(e));
+    }
+  }, o.intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

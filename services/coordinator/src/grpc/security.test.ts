@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -41,7 +41,7 @@ before(async () => {
       cb();
     },
   });
-  c = await startCluster({}, pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink));
+  c = await startCluster({ tokensReloadSeconds: 0.2 }, pino({ level: 'debug', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink));
   datasets = await registerSynthetic(c.clients.coordinator, ['mednli'], 4);
   otherDir = mkdtempSync(join(tmpdir(), 'clue-other-ca-'));
   otherCa = await createLocalSecurity(otherDir, 'an unrelated CA');
@@ -240,6 +240,41 @@ test('gRPC: a client that trusts the wrong CA, or speaks plaintext, gets no answ
   } finally {
     wrongCa.close();
     plain.close();
+  }
+});
+
+test('tokens are added and revoked by editing the token files, without a restart; a broken edit keeps the old tokens', async () => {
+  const s = c.nats.security;
+  const file = s.tokenFiles.reader;
+  const original = readFileSync(file, 'utf8');
+  const fresh = 'a-new-reader-token-0123456789abcdef';
+  const withFresh = new proto.Coordinator(c.address, clientCredentials({ caFile: s.caFile, token: fresh, serverName: 'localhost' }).credentials, {
+    'grpc.ssl_target_name_override': 'localhost',
+  });
+  const old = clientAs(proto.Coordinator, c.address, s, 'reader');
+  const until = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
+    for (const end = Date.now() + 10000; Date.now() < end; ) {
+      if (await ok()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  };
+  const works = (client: grpc.Client) => rpc(client, 'ListRuns', {}).then(() => true, () => false);
+  try {
+    assert.equal(await works(withFresh), false);
+    writeFileSync(file, `${original}${fresh}\n`);
+    await until('the added token to work', () => works(withFresh));
+    assert.ok(await works(old), 'the old token works during the overlap');
+    writeFileSync(file, `${fresh}\n`);
+    await until('the old token to be revoked', async () => !(await works(old)));
+    writeFileSync(file, 'short\n');
+    await new Promise((r) => setTimeout(r, 800));
+    assert.ok(await works(withFresh), 'an invalid edit leaves the tokens in force');
+    assert.ok(logLines.some((l) => l.includes('API token files changed but cannot be used')));
+  } finally {
+    writeFileSync(file, original);
+    withFresh.close();
+    old.close();
   }
 });
 
