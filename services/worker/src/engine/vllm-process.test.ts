@@ -7,7 +7,7 @@ import { EngineError } from './errors.js';
 import { findFreePort } from './free-port.js';
 import { planLaunch, type LaunchOptions } from './launch-plan.js';
 import { pidAlive, simLaunch, waitPidGone, writeStubbornServer } from './test-support.js';
-import { VllmProcess } from './vllm-process.js';
+import { VllmProcess, engineBaseEnv } from './vllm-process.js';
 
 const llama8 = getModel('llama-3-8b-instruct');
 const H100 = { gpuClass: 'H100-80GB', count: 1 } as const;
@@ -151,3 +151,8 @@ test(`no orphan when the owning process ends (${how}): the exit hook kills the s
   assert.ok(await waitPidGone(pid), 'the server died with its owner');
 });
 }
+
+test("the engine's environment has none of the worker's CLUE_* settings (its API token, NATS password)", () => {
+  const env = engineBaseEnv({ PATH: '/bin', HF_TOKEN: 'hf_x', CLUE_TOKEN: 'secret-token', CLUE_NATS_PASSWORD: 'pw', CLUE_WORKER_ID: 'w1' });
+  assert.deepEqual(env, { PATH: '/bin', HF_TOKEN: 'hf_x' });
+});

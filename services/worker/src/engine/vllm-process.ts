@@ -25,6 +25,14 @@ import { classifyStartupFailure, describeExit, type ProcessExit } from './startu
 import { VllmClient } from './vllm-client.js';
 
 /** Options of `VllmProcess.spawn`. */
+/**
+ * The worker's environment without its own settings and credentials (`CLUE_*`: the API token, the NATS
+ * password, ...): the engine, and any model code it runs, has no use for them.
+ */
+export function engineBaseEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('CLUE_')));
+}
+
 export interface VllmProcessOptions {
   readonly plan: LaunchPlan;
   readonly port: number;
@@ -39,7 +47,7 @@ export interface VllmProcessOptions {
   /** Receives every (filtered, redacted) log line of the server. */
   readonly onLogLine?: (line: string) => void;
   readonly logger?: EngineLogger;
-  /** Environment the plan's variables are merged over. @default process.env */
+  /** Environment the plan's variables are merged over (without `CLUE_*`, see engineBaseEnv). @default process.env */
   readonly baseEnv?: NodeJS.ProcessEnv;
 }
 
@@ -115,7 +123,7 @@ export class VllmProcess {
     if (opts.onLogLine) this.tail.onLine(opts.onLogLine);
     const cmd = launchCommand(opts.plan, opts.port);
     installExitHook();
-    const env: NodeJS.ProcessEnv = { ...(opts.baseEnv ?? process.env), ...cmd.env };
+    const env: NodeJS.ProcessEnv = { ...engineBaseEnv(opts.baseEnv ?? process.env), ...cmd.env };
     if (opts.plan.apiKey === null) delete env['VLLM_API_KEY']; // the client would not know an inherited key
     this.child = spawn(cmd.command, cmd.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
     LIVE.add(this);
