@@ -72,6 +72,19 @@ export class CoordinatorClient {
     });
   }
 
+  /** Calls a server-streaming method and collects every message (bounded by `timeoutMs`). */
+  collect<T>(method: string, req: unknown, timeoutMs = 120000): Promise<T[]> {
+    const fn = (this.client as unknown as Record<string, (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<T>>)[method];
+    if (!fn) throw new ClueError('INVALID_ARGUMENT', `no such coordinator method ${method}`);
+    const call = fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs });
+    return new Promise<T[]>((resolve, reject) => {
+      const out: T[] = [];
+      call.on('data', (m: T) => out.push(m));
+      call.on('end', () => resolve(out));
+      call.on('error', (e: grpc.ServiceError) => reject(this.wrap(e)));
+    });
+  }
+
   close(): void {
     this.client.close();
   }

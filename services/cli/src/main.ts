@@ -14,6 +14,7 @@ import { registerRuns } from './commands/runs.js';
 import { registerUp } from './commands/up.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSecrets } from './commands/secrets.js';
+import { registerSamples } from './commands/samples.js';
 import { RpcError } from './grpc-client.js';
 import { EXIT_AUTH, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
       process.stderr.write(`clue: ${msg ?? err?.message}\nRun 'clue --help' for usage.\n`);
       process.exit(EXIT_USAGE);
     });
-  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp, registerPlan, registerSecrets]) {
+  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp, registerPlan, registerSecrets, registerSamples]) {
     y = register(y);
   }
   await y.help().parseAsync();

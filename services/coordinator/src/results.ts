@@ -7,7 +7,7 @@ import { levelScores, type TaskId } from '@clue/tasks';
 import type { CellResultMessage, ModelSummaryMessage, ResultsMessage } from '@clue/common';
 import type { CoordinatorContext } from './context.js';
 import { requireRun, runStateEnum } from './run-view.js';
-import { cellRecordKey, isRunFinal, isUnitFinal, type CellRecord, type StoredRunRecord } from './records.js';
+import { cellRecordKey, isRunFinal, isUnitFinal, type CellRecord, type StoredRunRecord, type StoredUnitRecord } from './records.js';
 
 export type { CellResultMessage, ModelSummaryMessage, ResultsMessage } from '@clue/common';
 
@@ -20,20 +20,24 @@ function missingReason(run: StoredRunRecord, rec: CellRecord | undefined, unitsD
 }
 
 /** Builds the Results message from records (pure). */
-export function buildResults(run: StoredRunRecord, cells: ReadonlyMap<string, CellRecord>, finalUnits: ReadonlySet<string>): ResultsMessage {
+export function buildResults(run: StoredRunRecord, cells: ReadonlyMap<string, CellRecord>, units: ReadonlyMap<string, Pick<StoredUnitRecord, 'state' | 'gpuSeconds'>>): ResultsMessage {
   const out: CellResultMessage[] = [];
   const scores = new Map<string, Partial<Record<TaskId, number | null>>>();
   for (const plan of Object.values(run.cells)) {
     const rec = cells.get(cellRecordKey(run.id, plan.model, plan.task));
     const done = rec?.state === 'done';
+    const own = plan.units.map((u) => units.get(u)).filter((u) => u !== undefined);
     const cell: CellResultMessage = {
       model: plan.model,
       task: plan.task,
       complete: done,
       metrics: done ? { ...rec.metrics } : {},
       notComputed: done ? { ...rec.notComputed } : {},
-      missingReason: missingReason(run, rec, plan.units.filter((u) => finalUnits.has(u)).length, plan.units.length),
+      missingReason: missingReason(run, rec, own.filter((u) => isUnitFinal(u.state)).length, plan.units.length),
       samples: done ? rec.samples : 0,
+      gpuSeconds: own.reduce((s, u) => s + (u.state === 'done' ? (u.gpuSeconds ?? 0) : 0), 0),
+      unitsFailed: own.filter((u) => u.state === 'failed').length,
+      unitsTotal: plan.units.length,
     };
     if (done && rec.score !== null) cell.score = rec.score;
     out.push(cell);
@@ -56,6 +60,5 @@ export function buildResults(run: StoredRunRecord, cells: ReadonlyMap<string, Ce
 export async function getResults(ctx: CoordinatorContext, runId: string): Promise<ResultsMessage> {
   const run = await requireRun(ctx, runId);
   const [cells, units] = await Promise.all([ctx.cells.list(run.id), ctx.units.list(run.id)]);
-  const finalUnits = new Set(units.filter((u) => isUnitFinal(u.value.state)).map((u) => u.key));
-  return buildResults(run, new Map(cells.map((c) => [c.key, c.value])), finalUnits);
+  return buildResults(run, new Map(cells.map((c) => [c.key, c.value])), new Map(units.map((u) => [u.key, u.value])));
 }

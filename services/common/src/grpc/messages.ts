@@ -14,6 +14,25 @@ export interface CellResultMessage {
   score?: number;
   missingReason: string;
   samples: number;
+  /** GPU-seconds the workers reported for the cell's done units. */
+  gpuSeconds?: number;
+  unitsFailed?: number;
+  unitsTotal?: number;
+}
+
+/** The Sample message (a SampleRecord on the wire). */
+export interface SampleMessage {
+  index: number;
+  promptSha256: string;
+  output: string;
+  finishReason: string;
+  promptTokens: number;
+  completionTokens: number;
+  metrics: Record<string, number>;
+  /** 0 = none. */
+  subtask: number;
+  error: string;
+  bertscore?: { p?: number; r?: number; pPad?: number; rPad?: number; hypTokens: number; refTokens: number } | null;
 }
 
 /** The ModelSummary message (levels absent when not all their tasks have a score). */

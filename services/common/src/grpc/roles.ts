@@ -16,6 +16,7 @@ export const COORDINATOR_ROLES: Readonly<Record<string, readonly ApiRole[]>> = {
   ListRuns: READ,
   WatchRun: READ,
   GetResults: READ,
+  GetSamples: READ,
   ListWorkers: READ,
 };
 /** Every WorkerApi method takes the worker token, and nothing else. */

@@ -10,6 +10,8 @@ import type { WorkerRegistry } from '../workers.js';
 import type { RunSpecMessage } from '../spec.js';
 import { checkRunId, getRun, listRuns, loadRunMessage, type RunMessage } from '../run-view.js';
 import { getResults } from '../results.js';
+import { streamCellSamples } from '../samples.js';
+import type { SampleMessage } from '@clue/common';
 import { watchRun } from '../watch.js';
 import { grpcError, logFailure, unary } from './call.js';
 
@@ -53,6 +55,16 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       ctx.logger.info({ sha256: d.sha256, task: d.task, samples: d.samples }, 'dataset registered');
       return { sha256: d.sha256, task: d.task, fileName: d.fileName, size: d.size, samples: d.samples };
     }),
+    GetSamples: (call: ServerWritableStream<{ runId?: string; model?: string; task?: string }, SampleMessage>) => {
+      const r = call.request;
+      streamCellSamples(ctx, r.runId ?? '', r.model ?? '', r.task ?? '', (s) => void call.write(s)).then(
+        () => call.end(),
+        (e: unknown) => {
+          logFailure(log, 'GetSamples', e);
+          call.emit('error', grpcError(e));
+        },
+      );
+    },
     WatchRun: (call: ServerWritableStream<{ runId?: string }, RunMessage>) => {
       const { signal, release } = deps.trackWatch();
       const onCancel = (): void => release();

@@ -160,6 +160,9 @@ export async function registerSynthetic(client: grpc.Client, tasks: readonly Tas
   }
 }
 
+/** GPU-seconds a fake worker reports per sample of a completed unit. */
+export const FAKE_GPU_SECONDS_PER_SAMPLE = 0.25;
+
 /** What the fake worker writes for one sample. */
 export type SampleMetrics = (unit: UnitMessage, index: number) => { metrics: Record<string, number>; subtask?: number; bertscore?: BertScoreRecord };
 
@@ -238,7 +241,9 @@ export class FakeWorker {
       return unit.unitId;
     }
     await this.writeResults(unit);
-    await rpc(this.o.workerApi, 'CompleteUnit', { workerId: this.o.id, unitId: unit.unitId, resultsObject: unit.unitId, samples: unit.end - unit.start });
+    // GPU time: 0.25 s per sample (no GPU class, so the estimator learns nothing from the fake).
+    const gpuSeconds = (unit.end - unit.start) * FAKE_GPU_SECONDS_PER_SAMPLE;
+    await rpc(this.o.workerApi, 'CompleteUnit', { workerId: this.o.id, unitId: unit.unitId, resultsObject: unit.unitId, samples: unit.end - unit.start, gpuSeconds });
     this.completed.push(unit.unitId);
     await m.ackAck();
     return unit.unitId;

@@ -1,0 +1,84 @@
+/**
+ * Loads what `clue report`, `clue diff` and `clue gate` read (@clue/report's RunData) through the
+ * coordinator's API: the run (spec, state, dates), its results table, and on request every cell's
+ * per-sample records (GetSamples). Also resolves `--against last-success`.
+ */
+import type { SampleMessage, SampleRecord } from '@clue/common';
+import { ClueError } from '@clue/tasks';
+import { cellKey, type RunData } from '@clue/report';
+import type { CoordinatorClient } from './grpc-client.js';
+import type { ResultsMsg } from './results/shapes.js';
+
+/** The Run message fields read here. */
+interface RunReply {
+  id: string;
+  state: string;
+  createdAt: string;
+  finishedAt?: string;
+  reason?: string;
+  spec?: { name?: string; models?: string[]; tasks?: string[]; datasets?: Record<string, string>; sampling?: Record<string, unknown>; maxSamples?: number; disableBertscore?: boolean; idempotencyKey?: string };
+}
+
+/** A wire Sample back into a SampleRecord (absent BERTScore statistics are NaN, stored as null). */
+export function sampleRecord(m: SampleMessage): SampleRecord {
+  const b = m.bertscore;
+  return {
+    index: m.index,
+    promptSha256: m.promptSha256,
+    output: m.output,
+    finishReason: m.finishReason,
+    promptTokens: m.promptTokens,
+    completionTokens: m.completionTokens,
+    metrics: m.metrics ?? {},
+    ...(m.subtask ? { subtask: m.subtask } : {}),
+    ...(m.error ? { error: m.error } : {}),
+    ...(b ? { bertscore: { p: b.p ?? null, r: b.r ?? null, pPad: b.pPad ?? null, rPad: b.rPad ?? null, hypTokens: b.hypTokens, refTokens: b.refTokens } } : {}),
+  };
+}
+
+/** One cell's per-sample records, in index order. */
+export async function loadSamples(client: CoordinatorClient, runId: string, model: string, task: string): Promise<SampleRecord[]> {
+  const msgs = await client.collect<SampleMessage>('getSamples', { runId, model, task });
+  return msgs.map(sampleRecord);
+}
+
+/** The run, its results and (with `samples`) every complete cell's records. */
+export async function loadRunData(client: CoordinatorClient, runId: string, options: { samples: boolean }): Promise<RunData> {
+  const [run, results] = await Promise.all([client.call<RunReply>('getRun', { runId }), client.call<ResultsMsg>('getResults', { runId })]);
+  const cellInfo = new Map(
+    results.cells.map((c) => [cellKey(c.model, c.task), { gpuSeconds: Number(c.gpuSeconds ?? 0), unitsFailed: Number(c.unitsFailed ?? 0), reason: c.missingReason ?? '' }] as const),
+  );
+  let samples: Map<string, SampleRecord[]> | undefined;
+  if (options.samples) {
+    samples = new Map();
+    for (const c of results.cells.filter((x) => x.complete)) samples.set(cellKey(c.model, c.task), await loadSamples(client, runId, c.model, c.task));
+  }
+  const spec = run.spec ?? {};
+  return {
+    runId: run.id,
+    name: spec.name ?? '',
+    createdAt: run.createdAt,
+    state: run.state,
+    spec: { models: spec.models ?? [], tasks: spec.tasks ?? [], sampling: spec.sampling ?? {}, maxSamples: Number(spec.maxSamples ?? 0), bertscore: spec.disableBertscore !== true, finishedAt: run.finishedAt ?? '' },
+    datasets: spec.datasets ?? {},
+    results,
+    cellInfo,
+    ...(samples ? { samples } : {}),
+  };
+}
+
+/**
+ * The run `against` names: a run id, or `last-success` — the newest SUCCEEDED run with the same spec
+ * name created before `run`. @throws ClueError when there is none.
+ */
+export async function resolveAgainst(client: CoordinatorClient, runId: string, against: string): Promise<string> {
+  if (against !== 'last-success') return against;
+  const run = await client.call<RunReply>('getRun', { runId });
+  const list = await client.call<{ runs: RunReply[] }>('listRuns', { limit: 1000 });
+  const name = run.spec?.name ?? '';
+  const earlier = list.runs
+    .filter((r) => r.id !== run.id && (r.spec?.name ?? '') === name && r.state === 'RUN_STATE_SUCCEEDED' && r.createdAt < run.createdAt)
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  if (!earlier[0]) throw new ClueError('INVALID_ARGUMENT', `no succeeded run named '${name}' before ${run.id} (created ${run.createdAt}): nothing to compare with yet`);
+  return earlier[0].id;
+}

@@ -1,0 +1,56 @@
+/**
+ * GetSamples: the per-sample records of one cell, read from the results objects of its done units (the
+ * object each DONE record names) and checked as aggregation checks them, in sample order. Units that
+ * are not done contribute nothing; the caller compares the count with the cell's sample count.
+ */
+import type { SampleMessage, SampleRecord } from '@clue/common';
+import type { CoordinatorContext } from './context.js';
+import { readUnitResults } from './aggregation.js';
+import { invalidArgument } from './errors.js';
+import { requireRun } from './run-view.js';
+
+/** The wire form of a record (NaN BERTScore statistics, stored as null, become absent fields). */
+export function sampleMessage(r: SampleRecord): SampleMessage {
+  const b = r.bertscore;
+  return {
+    index: r.index,
+    promptSha256: r.promptSha256,
+    output: r.output,
+    finishReason: r.finishReason,
+    promptTokens: r.promptTokens,
+    completionTokens: r.completionTokens,
+    metrics: { ...r.metrics },
+    subtask: r.subtask ?? 0,
+    error: r.error ?? '',
+    bertscore: b
+      ? {
+          ...(b.p !== null ? { p: b.p } : {}),
+          ...(b.r !== null ? { r: b.r } : {}),
+          ...(b.pPad !== null ? { pPad: b.pPad } : {}),
+          ...(b.rPad !== null ? { rPad: b.rPad } : {}),
+          hypTokens: b.hypTokens,
+          refTokens: b.refTokens,
+        }
+      : null,
+  };
+}
+
+/**
+ * Streams the cell's records to `emit` in index order.
+ * @throws CoordinatorError NOT_FOUND (run), INVALID_ARGUMENT (a model or task the run does not have).
+ */
+export async function streamCellSamples(ctx: CoordinatorContext, runId: string, model: string, task: string, emit: (s: SampleMessage) => void): Promise<number> {
+  const run = await requireRun(ctx, runId);
+  if (!run.spec.models.includes(model)) throw invalidArgument('model', `run ${run.id} has no model '${model}' (it has ${run.spec.models.join(', ')})`);
+  if (!(run.spec.tasks as readonly string[]).includes(task)) throw invalidArgument('task', `run ${run.id} has no task '${task}' (it has ${run.spec.tasks.join(', ')})`);
+  const units = (await ctx.units.list(`${run.id}.${model}.${task}`)).map((u) => u.value).filter((u) => u.state === 'done');
+  units.sort((a, b) => a.start - b.start);
+  let n = 0;
+  for (const u of units) {
+    for (const r of (await readUnitResults(ctx.jet.results, u)).sort((a, b) => a.index - b.index)) {
+      emit(sampleMessage(r));
+      n++;
+    }
+  }
+  return n;
+}
