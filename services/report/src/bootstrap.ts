@@ -74,9 +74,15 @@ export function pairedBootstrap(n: number, statistic: (indices: readonly number[
   const indices = Array.from({ length: n }, (_, i) => i);
   const estimate = statistic(indices);
   const rng = new PyRandom(seed);
+  // rng.randbelow(n), inlined: getrandbits(k) is the next 32-bit output's top k bits, k = n.bit_length().
+  const shift = Math.clz32(n);
   const replicates = new Float64Array(iterations);
   for (let it = 0; it < iterations; it++) {
-    for (let j = 0; j < n; j++) indices[j] = rng.randbelow(n);
+    for (let j = 0; j < n; j++) {
+      let r = rng.nextUint32() >>> shift;
+      while (r >= n) r = rng.nextUint32() >>> shift;
+      indices[j] = r;
+    }
     replicates[it] = statistic(indices);
   }
   const [low, high] = numpyPercentiles(replicates, [(100 * (1 - confidence)) / 2, (100 * (1 + confidence)) / 2]);
