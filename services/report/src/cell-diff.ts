@@ -59,7 +59,7 @@ export function unavailableCellDiff(
 ): CellDiff {
   const scoreA = base.scoreA ?? null;
   const scoreB = base.scoreB ?? null;
-  return {
+  return inOrder({
     paired: 0,
     unpairedA: 0,
     unpairedB: 0,
@@ -72,7 +72,13 @@ export function unavailableCellDiff(
     high: null,
     significant: false,
     metrics: [],
-  };
+  });
+}
+
+/** The fields in the documented order (the JSON of a diff lists them so). */
+function inOrder(d: CellDiff): CellDiff {
+  const { model, task, status, reason, stateA, stateB, scoreA, scoreB, delta, low, high, significant, paired, unpairedA, unpairedB, metrics, notes } = d;
+  return { model, task, status, reason, stateA, stateB, scoreA, scoreB, delta, low, high, significant, paired, unpairedA, unpairedB, metrics, notes };
 }
 
 /** LongHealth's subtask of a sample: its `subtask`, else the n of the Task<n>_Accuracy key it carries. */
@@ -263,7 +269,7 @@ export function diffCellSamples(
   const scoreA = scoreSamples(task, pa, keys).score!;
   const scoreB = scoreSamples(task, pb, keys).score!;
   const boot = pairedBootstrap(pa.length, fastStatistic(task, pa, pb, keys), options);
-  return {
+  return inOrder({
     ...base,
     paired: pa.length,
     status: 'ok',
@@ -275,5 +281,17 @@ export function diffCellSamples(
     high: boot.high,
     significant: boot.low > 0 || boot.high < 0,
     metrics: keys,
-  };
+  });
+}
+
+/** `up`/`down` for a significant change (the interval is above/below 0), else null. */
+export function changeDirection(d: Pick<CellDiff, 'significant' | 'low' | 'high'>): 'up' | 'down' | null {
+  if (!d.significant || d.low === null || d.high === null) return null;
+  return d.low > 0 ? 'up' : d.high < 0 ? 'down' : null;
+}
+
+/** The mark of a significant change: ▲ up, ▼ down, '' otherwise. */
+export function changeMark(d: Pick<CellDiff, 'significant' | 'low' | 'high'>): string {
+  const dir = changeDirection(d);
+  return dir === 'up' ? '▲' : dir === 'down' ? '▼' : '';
 }
