@@ -6,3 +6,5 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** The coordinator refused the credentials (no, wrong or insufficient token) or its certificate is not trusted. */
 export const EXIT_AUTH = 3;
+/** `clue gate`: the run violates the regression policy. */
+export const EXIT_GATE = 4;

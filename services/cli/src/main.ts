@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ClueError } from '@clue/tasks';
+import { ReportError } from '@clue/report';
 import { registerPrompts } from './commands/prompts.js';
 import { registerScore } from './commands/score.js';
 import { registerModels } from './commands/models.js';
@@ -15,6 +16,7 @@ import { registerUp } from './commands/up.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerSamples } from './commands/samples.js';
+import { registerReport } from './commands/report.js';
 import { RpcError } from './grpc-client.js';
 import { EXIT_AUTH, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
       process.stderr.write(`clue: ${msg ?? err?.message}\nRun 'clue --help' for usage.\n`);
       process.exit(EXIT_USAGE);
     });
-  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp, registerPlan, registerSecrets, registerSamples]) {
+  for (const register of [registerPrompts, registerScore, registerModels, registerGenData, registerIcd10, registerSubmit, registerWatch, registerRuns, registerUp, registerPlan, registerSecrets, registerSamples, registerReport]) {
     y = register(y);
   }
   await y.help().parseAsync();
@@ -55,7 +57,7 @@ main().catch((e: unknown) => {
     process.stderr.write(`clue: ${e.message}\n`);
     process.exit(e.authError ? EXIT_AUTH : e.userError ? EXIT_USAGE : EXIT_FAILURE);
   }
-  if (e instanceof ClueError) {
+  if (e instanceof ClueError || e instanceof ReportError) {
     process.stderr.write(`clue: ${e.message}\n`);
     process.exit(EXIT_USAGE);
   }

@@ -24,6 +24,8 @@ export interface CoordinatorConfig {
   readonly grpcPort: number;
   /** Port of the `/metrics` HTTP endpoint; undefined = no endpoint. */
   readonly metricsPort: number | undefined;
+  /** Port of the HTTPS report pages (`/runs/<id>/report`); undefined = none. */
+  readonly reportPort: number | undefined;
   /** Target GPU-seconds of one unit (on the reference GPU class). */
   readonly unitsTargetGpuSeconds: number;
   /** Non-infrastructure failures a unit may have before it is dead-lettered. */
@@ -94,6 +96,10 @@ export const CONFIG_OPTIONS = {
   'grpc-host': { env: 'CLUE_GRPC_HOST', kind: 'string', default: '0.0.0.0', describe: 'address the gRPC server binds' },
   'grpc-port': { env: 'CLUE_GRPC_PORT', kind: 'int', default: '50051', min: 0, max: 65535, describe: 'gRPC port (0 = random)' },
   'metrics-port': { env: 'CLUE_METRICS_PORT', kind: 'int', min: 0, max: 65535, describe: 'port of the Prometheus /metrics endpoint (unset = none)' },
+  'report-port': {
+    env: 'CLUE_REPORT_PORT', kind: 'int', min: 0, max: 65535,
+    describe: 'port of the HTTPS report pages /runs/<id>/report (TLS with --tls-cert; a reader or operator token) (unset = none)',
+  },
   'units-target-gpu-seconds': {
     env: 'CLUE_UNITS_TARGET_GPU_SECONDS', kind: 'number', default: '120', min: 0.01, max: 86400,
     describe: 'estimated GPU-seconds one work unit should take (LongHealth units get half)',
@@ -213,6 +219,7 @@ function parseConfig(argv: readonly string[], env: Readonly<Record<string, strin
     grpcHost: str('grpc-host'),
     grpcPort: num('grpc-port'),
     metricsPort: values['metrics-port'] as number | undefined,
+    reportPort: values['report-port'] as number | undefined,
     unitsTargetGpuSeconds: num('units-target-gpu-seconds'),
     maxAttempts: num('max-attempts'),
     stallSeconds: num('stall-seconds'),

@@ -10,6 +10,8 @@
  * finalisation, drain NATS, close /metrics. `stop()` is idempotent and returns the same promise.
  */
 import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { startReportServer } from './report-server.js';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { connectWhenReachable, createLogger, describeNatsAuth, loadTokenDir, natsSecurityOptions, watchTokenDir, type Logger } from '@clue/common';
 import type { CoordinatorConfig } from './config.js';
@@ -43,6 +45,7 @@ export interface CoordinatorEndpoints {
   readonly grpc: string;
   readonly grpcPort: number;
   readonly metricsPort?: number;
+  readonly reportPort?: number;
 }
 
 /** Options of a {@link Coordinator}. */
@@ -60,6 +63,7 @@ export class Coordinator {
   private nc: NatsConnection | undefined;
   private grpc: BoundGrpcServer | undefined;
   private httpServer: HttpServer | undefined;
+  private reportServer: HttpsServer | undefined;
   private advisories: Subscription | undefined;
   private stopTokenWatch: (() => void) | undefined;
   private reconciler: Reconciler | undefined;
@@ -185,9 +189,30 @@ export class Coordinator {
       this.httpServer = m.server;
       metricsPort = m.port;
     }
+    let reportPort: number | undefined;
+    if (config.reportPort !== undefined) {
+      const r = await startReportServer({
+        host: config.grpcHost,
+        port: config.reportPort,
+        tls: { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
+        tokens,
+        ctx,
+        onDenied: (d) => {
+          metrics.authDenied.inc({ method: 'report', reason: d.reason });
+          logger.warn({ path: d.path, reason: d.reason, role: d.role }, 'report request refused');
+        },
+      });
+      this.reportServer = r.server;
+      reportPort = r.port;
+    }
     grpc.setHealth('SERVING');
     this.transition('serving');
-    return { grpc: grpc.address, grpcPort: grpc.port, ...(metricsPort !== undefined ? { metricsPort } : {}) };
+    return {
+      grpc: grpc.address,
+      grpcPort: grpc.port,
+      ...(metricsPort !== undefined ? { metricsPort } : {}),
+      ...(reportPort !== undefined ? { reportPort } : {}),
+    };
   }
 
   private trackWatch(): { signal: AbortSignal; release: () => void } {
@@ -238,6 +263,14 @@ export class Coordinator {
     for (const w of this.watches) w.abort();
     await step(() => this.reconciler?.stop());
     await step(() => this.grpc?.shutdown(graceMs));
+    await step(
+      () =>
+        this.reportServer &&
+        new Promise<void>((resolve) => {
+          this.reportServer!.close(() => resolve());
+          this.reportServer!.closeAllConnections();
+        }),
+    );
     await step(() => Promise.race([this.finalizer?.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]));
     await step(() => this.advisories?.unsubscribe());
     await step(() => (this.nc && !this.nc.isClosed() ? this.nc.drain() : undefined));

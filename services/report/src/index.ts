@@ -27,3 +27,4 @@ export {
 } from './gate.js';
 export { renderReportHtml, type ReportInput } from './html.js';
 export { modelView, groupModels, type ModelView, type ModelGroup } from './models.js';
+export { esc as escapeHtml } from './html-util.js';

@@ -24,10 +24,11 @@ export function registerRuns(y: Argv): Argv {
       (c) =>
         connectionOptions(c)
           .positional('run', { type: 'string', demandOption: true })
-          .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const }),
+          .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const })
+          .option('detail', { type: 'boolean', default: false, describe: "show each task's metrics (ROUGE, BERT F1, ...) beside its score" }),
       async (argv) => {
         const r = await withClient(argv, (c) => c.call<ResultsMsg>('getResults', { runId: argv.run }));
-        await writeLines([renderResults(r, argv.format as ResultsFormat)]);
+        await writeLines([renderResults(r, argv.format as ResultsFormat, { detail: argv.detail })]);
       },
     )
     .command(

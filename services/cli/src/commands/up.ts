@@ -15,6 +15,7 @@ import { startLocalCluster } from '../local-cluster.js';
 import { CoordinatorClient } from '../grpc-client.js';
 import { submitSpec } from './submit.js';
 import { watchRun } from './watch.js';
+import { writeReport } from './report.js';
 import { resolveDataArgs } from '../data-files.js';
 import { defaultSpec } from '../spec-file.js';
 import { renderResults, type ResultsFormat } from '../results/render.js';
@@ -36,6 +37,8 @@ interface UpArgs {
   'keep-state': boolean;
   bertscore: boolean;
   'icd10-table'?: string;
+  report?: string;
+  detail: boolean;
 }
 
 export function registerUp(y: Argv): Argv {
@@ -55,9 +58,11 @@ export function registerUp(y: Argv): Argv {
         .option('time-scale', { type: 'number', default: 2000, describe: 'simulated GPU time runs this many times faster', coerce: positiveNumber('time-scale') })
         .option('seed', { type: 'number', default: 0 })
         .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const })
+        .option('detail', { type: 'boolean', default: false, describe: "show each task's metrics beside its score" })
         .option('bertscore', { type: 'boolean', default: true, describe: "BERTScore F1 through a scorer engine (vllm-sim's embeddings here); --no-bertscore leaves it out" })
         .option('keep-state', { type: 'boolean', default: false, describe: 'keep logs and the JetStream store' })
-        .option('icd10-table', { type: 'string', describe: 'ICD-10 table for VALID CODES' }),
+        .option('icd10-table', { type: 'string', describe: 'ICD-10 table for VALID CODES' })
+        .option('report', { type: 'string', describe: 'also write the run\'s self-contained HTML report to FILE' }),
     async (argv) => {
       await runUp(argv as unknown as UpArgs);
     },
@@ -126,11 +131,12 @@ async function runUp(a: UpArgs): Promise<void> {
     await watchRun(client, runId, abort.signal);
     if (!abort.signal.aborted) {
       const results = await client.call<ResultsMsg>('getResults', { runId });
-      await writeLines([renderResults(results, a.format)]);
+      await writeLines([renderResults(results, a.format, { detail: a.detail })]);
       if (a.bertscore && tasks.some((t) => BERTSCORE_TASKS.has(t))) {
         info("BERT F1 is simulated: the scorer engine is vllm-sim, whose token embeddings are derived from the token ids, not SciBERT's (the scoring path is the production one).");
       }
       info(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (a.report) await writeReport(client, runId, undefined, a.report);
     }
   } finally {
     client.close();

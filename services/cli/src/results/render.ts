@@ -1,11 +1,23 @@
 /**
- * The model × task score table, like the CLUE paper's: per task its displayed metrics and the task
- * score (in %), then Level 1, Level 2 and CLUE AVG; a missing cell is marked and its reason listed.
+ * The model × task score table, like the CLUE paper's main table: per task its score (in %), then
+ * Level 1, Level 2 and CLUE AVG, in at most 120 columns for the 25 models of the paper; `detail` adds
+ * each task's displayed metrics (ROUGE, BERT F1, ...) before its score, like the paper's appendix.
+ * A missing cell is marked and its reason listed.
  */
 import { DISPLAYED_METRICS, METRIC_LABELS, PERCENT_METRICS, TASK_IDS, TASK_NAMES, type TaskId } from '@clue/tasks';
 import type { CellResultMsg, ResultsMsg } from './shapes.js';
 
 export type ResultsFormat = 'table' | 'md' | 'csv' | 'json';
+
+/** Task headers of the compact table (at most 8 characters, so that 25 models fit 120 columns). */
+const SHORT_TASK: Readonly<Record<TaskId, string>> = {
+  mednli: 'MedNLI',
+  meqsum: 'MeQSum',
+  problemsummary: 'ProbSum',
+  medisumqa: 'MDS-QA',
+  medisumcode: 'MDS-Code',
+  longhealth: 'LongH',
+};
 
 const pct = (key: string, v: number): number => (PERCENT_METRICS.has(key) ? v : v * 100);
 const fmt = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
@@ -30,13 +42,14 @@ function modelsOf(r: ResultsMsg): string[] {
   return seen;
 }
 
-function grid(r: ResultsMsg): Grid {
+function grid(r: ResultsMsg, detail: boolean): Grid {
   const tasks = tasksOf(r);
   const header = ['Model'];
   for (const t of tasks) {
-    header.push(`${TASK_NAMES[t]} ${DISPLAYED_METRICS[t].map((k) => METRIC_LABELS[k] ?? k).join(' / ')}`, `${TASK_NAMES[t]} score`);
+    if (detail) header.push(`${TASK_NAMES[t]} ${DISPLAYED_METRICS[t].map((k) => METRIC_LABELS[k] ?? k).join(' / ')}`, `${TASK_NAMES[t]} score`);
+    else header.push(SHORT_TASK[t]);
   }
-  header.push('Level 1', 'Level 2', 'CLUE AVG');
+  header.push(...(detail ? ['Level 1', 'Level 2', 'CLUE AVG'] : ['L1', 'L2', 'AVG']));
   const notes: string[] = [];
   const notComputed = new Map<string, string>();
   const rows = modelsOf(r).map((model) => {
@@ -45,10 +58,11 @@ function grid(r: ResultsMsg): Grid {
       const cell = r.cells.find((c) => c.model === model && c.task === t);
       if (!cell || (!cell.complete && cell.score === undefined)) {
         notes.push(`${model} × ${TASK_NAMES[t]}: ${cell?.missingReason || 'no result'}`);
-        row.push(`missing [${notes.length}]`, '–');
+        row.push(...(detail ? [`missing [${notes.length}]`, '–'] : [`–[${notes.length}]`]));
         continue;
       }
-      row.push(DISPLAYED_METRICS[t].map((k) => (k in cell.metrics ? fmt(pct(k, cell.metrics[k]!)) : '–')).join(' / '), fmt(cell.score));
+      if (detail) row.push(DISPLAYED_METRICS[t].map((k) => (k in cell.metrics ? fmt(pct(k, cell.metrics[k]!)) : '–')).join(' / '));
+      row.push(fmt(cell.score));
       for (const k of Object.keys(cell.notComputed)) {
         if (DISPLAYED_METRICS[t].includes(k)) notComputed.set(k, cell.notComputed[k]!);
       }
@@ -99,13 +113,15 @@ function csv(r: ResultsMsg): string {
   return out.join('\n');
 }
 
-/** Renders a Results message. */
-export function renderResults(r: ResultsMsg, format: ResultsFormat): string {
+/** Renders a Results message; `detail` shows each task's metrics in the table and md formats. */
+export function renderResults(r: ResultsMsg, format: ResultsFormat, options: { detail?: boolean } = {}): string {
   if (format === 'json') return JSON.stringify(r, null, 2);
   if (format === 'csv') return csv(r);
-  const g = grid(r);
+  const detail = options.detail === true;
+  const g = grid(r, detail);
   const body = format === 'md' ? mdTable(g) : textTable(g);
-  const head = `Run ${r.runId} (${r.state.replace('RUN_STATE_', '').toLowerCase()}) — metrics and scores in %`;
+  const what = detail ? 'metrics and scores in %' : 'task scores in % (--detail: the metrics behind them)';
+  const head = `Run ${r.runId} (${r.state.replace('RUN_STATE_', '').toLowerCase()}) — ${what}`;
   const missing = g.notes.length ? '\n\nMissing cells:\n' + g.notes.map((n, i) => `[${i + 1}] ${n}`).join('\n') : '';
   const nc = g.notComputed.size
     ? '\n\nTask scores leave out metrics that were not computed:\n' + [...g.notComputed].map(([k, why]) => `- ${k}: ${why}`).join('\n')

@@ -32,7 +32,7 @@ import {
   type UnitMessage,
 } from '@clue/common';
 import { generateDatasets, isScorerModel, type TaskId } from '@clue/tasks';
-import { Coordinator } from '../coordinator.js';
+import { Coordinator, type CoordinatorEndpoints } from '../coordinator.js';
 import { configWith, type CoordinatorConfig } from '../config.js';
 
 /** A promisified unary call. */
@@ -86,6 +86,8 @@ export function clients(address: string, security: LocalSecurity, coordinatorRol
 export interface TestCoordinator {
   readonly coordinator: Coordinator;
   readonly address: string;
+  /** What start() returned (ports of /metrics and the report pages when configured). */
+  readonly endpoints: CoordinatorEndpoints;
   readonly clients: Clients;
   stop(): Promise<void>;
 }
@@ -112,6 +114,7 @@ export async function startCoordinator(nats: NatsServer, overrides: Partial<Coor
   return {
     coordinator,
     address: ep.grpc,
+    endpoints: ep,
     clients: c,
     async stop() {
       c.close();

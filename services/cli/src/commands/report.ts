@@ -1,0 +1,97 @@
+/**
+ * `clue report`, `clue diff`, `clue gate`: what a finished run becomes for people (@clue/report).
+ *   clue report RUN [--against RUN|last-success] --out FILE.html   the self-contained HTML report
+ *   clue diff A B [--format table|json]                             per-cell differences B − A with 95 % paired bootstrap CIs
+ *   clue gate RUN --against RUN|last-success [--policy FILE]        exit 4 when the policy is violated
+ */
+import type { Argv } from 'yargs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ClueError } from '@clue/tasks';
+import { diffRuns, evaluateGate, parseGatePolicy, renderDiff, renderGate, renderReportHtml, type RunData } from '@clue/report';
+import { connectionOptions, openClient, type ConnectionArgs } from '../connection.js';
+import { loadRunData, resolveAgainst } from '../run-data.js';
+import type { CoordinatorClient } from '../grpc-client.js';
+import { EXIT_GATE } from '../exit-codes.js';
+import { info, writeOut } from '../output.js';
+
+async function withClient<T>(a: ConnectionArgs, fn: (c: CoordinatorClient) => Promise<T>): Promise<T> {
+  const c = openClient(a);
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+/** Loads `runId` and, when `against` is given, the run it names, both with their samples. */
+async function loadPair(c: CoordinatorClient, runId: string, against: string | undefined): Promise<{ run: RunData; other?: RunData }> {
+  if (!against) return { run: await loadRunData(c, runId, { samples: false }) };
+  const otherId = await resolveAgainst(c, runId, against);
+  if (otherId !== against) info(`comparing with ${otherId}, the last succeeded run before ${runId}`);
+  const [run, other] = [await loadRunData(c, runId, { samples: true }), await loadRunData(c, otherId, { samples: true })];
+  return { run, other };
+}
+
+/** Writes the report of `runId` (against `against`) to `out`; used by `clue up --report` too. */
+export async function writeReport(c: CoordinatorClient, runId: string, against: string | undefined, out: string): Promise<void> {
+  const { run, other } = await loadPair(c, runId, against);
+  const html = renderReportHtml({ run, ...(other ? { against: other, diff: diffRuns(other, run) } : {}), generatedAt: new Date().toISOString() });
+  writeFileSync(out, html);
+  info(`report of ${runId}${other ? ` against ${other.runId}` : ''} written to ${out}`);
+}
+
+export function registerReport(y: Argv): Argv {
+  return y
+    .command(
+      'report <run>',
+      'Write the self-contained HTML report of a run (table, heatmap, cells; with --against the differences and their CIs)',
+      (c) =>
+        connectionOptions(c)
+          .positional('run', { type: 'string', demandOption: true })
+          .option('against', { type: 'string', describe: 'a run id, or last-success (the newest succeeded run of the same name before it)' })
+          .option('out', { type: 'string', demandOption: true, describe: 'the HTML file to write' }),
+      async (argv) => withClient(argv, (c) => writeReport(c, argv.run as string, argv.against, argv.out)),
+    )
+    .command(
+      'diff <a> <b>',
+      'Per-cell score differences B − A with 95 % paired bootstrap confidence intervals over the per-sample values',
+      (c) =>
+        connectionOptions(c)
+          .positional('a', { type: 'string', demandOption: true })
+          .positional('b', { type: 'string', demandOption: true })
+          .option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
+      async (argv) =>
+        withClient(argv, async (c) => {
+          const a = await loadRunData(c, argv.a as string, { samples: true });
+          const b = await loadRunData(c, argv.b as string, { samples: true });
+          await writeOut(renderDiff(diffRuns(a, b), argv.format));
+        }),
+    )
+    .command(
+      'gate <run>',
+      'Check a run against another with a regression policy; exit 4 when it is violated',
+      (c) =>
+        connectionOptions(c)
+          .positional('run', { type: 'string', demandOption: true })
+          .option('against', { type: 'string', default: 'last-success', describe: 'a run id, or last-success' })
+          .option('policy', { type: 'string', describe: 'YAML/JSON policy file (default: the built-in policy, see docs/report.md)' })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'json: the verdict as a JSON document' }),
+      async (argv) => {
+        const policy = argv.policy ? parseGatePolicy(readPolicy(argv.policy), argv.policy) : parseGatePolicy('{}', 'the default policy');
+        const verdict = await withClient(argv, async (c) => {
+          const { run, other } = await loadPair(c, argv.run as string, argv.against);
+          return evaluateGate(diffRuns(other!, run), policy);
+        });
+        await writeOut(argv.format === 'json' ? JSON.stringify(verdict, null, 2) + '\n' : renderGate(verdict));
+        if (!verdict.passed) process.exitCode = EXIT_GATE;
+      },
+    );
+}
+
+function readPolicy(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ClueError('INVALID_ARGUMENT', `--policy ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
