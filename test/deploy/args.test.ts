@@ -100,7 +100,8 @@ describe('rendered command lines', () => {
       assert.equal(cfg.metricsPort, 9464);
       assert.equal(cfg.replicas, at(find(v.kustomized, 'StatefulSet'), 'spec.replicas'));
       const ports = recs(c['ports']).map((p) => p['containerPort']);
-      assert.deepEqual(ports, [cfg.grpcPort, cfg.metricsPort]);
+      assert.equal(cfg.reportPort, 8443);
+      assert.deepEqual(ports, [cfg.grpcPort, cfg.metricsPort, cfg.reportPort]);
       const { nats, grpc } = await bundle();
       assert.equal(cfg.natsAuth.user, 'coordinator');
       assert.ok(cfg.natsAuth.password === nats.natsPasswords.coordinator, 'the NATS password is the mounted coordinator-password');
