@@ -10,3 +10,4 @@ export { submitSpec } from './commands/submit.js';
 export { defaultSpec } from './spec-file.js';
 export type { ResultsMsg } from './results/shapes.js';
 export type { RunMsg } from './progress.js';
+export { watchRun } from './commands/watch.js';
