@@ -8,7 +8,10 @@
 #                        the XLSX reader are cross-checked against Python and pandas.read_excel) and
 #                        python3-numpy (np.mean of float32 and a numpy port of bert_score's matching);
 #                        prometheus + promtool (the observability test scrapes a local cluster, checks the
-#                        alert rules); shellcheck (the image build script is linted).
+#                        alert rules); shellcheck (the image build script is linted); chromium (Debian's
+#                        build: the report tests open the HTML report in a real headless browser, driven by
+#                        puppeteer-core, which downloads no browser of its own; CLUE_CHROMIUM, when it names
+#                        an executable, stands in for it).
 #
 # Usage: install-system-deps.sh [--strict]
 #   --strict  a test package that cannot be installed is an error (CI); without it, a warning.
@@ -18,7 +21,7 @@ strict=0
 for a in "$@"; do
   case "$a" in
     --strict) strict=1 ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-system-deps.sh: unknown argument '$a' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -34,6 +37,7 @@ have python3 || tests+=(python3)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || tests+=(python3-numpy)
 { have prometheus && have promtool; } || tests+=(prometheus)
 have shellcheck || tests+=(shellcheck)
+{ [ -n "${CLUE_CHROMIUM:-}" ] && [ -x "${CLUE_CHROMIUM}" ]; } || have chromium || tests+=(chromium)
 
 [ ${#runtime[@]} -eq 0 ] && [ ${#tests[@]} -eq 0 ] && exit 0
 
