@@ -7,7 +7,7 @@
  *   significant (the cut run has at least one).
  * Screenshots go to the test's temp dir (kept when CLUE_KEEP_SCREENSHOTS is set).
  */
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -117,7 +117,11 @@ test('differences against a run with another seed, and against a regression: the
     }
     const env = { CLUE_COORDINATOR: cluster.coordinator, CLUE_TLS_CA: cluster.security.caFile, CLUE_TLS_SERVER_NAME: 'localhost', CLUE_TOKEN: cluster.security.tokens.reader };
     let marksSeen = 0;
-    for (const [against, b] of [[ids[0]!, ids[1]!], [ids[0]!, ids[2]!]]) {
+    const pairs: [string, string][] = [
+      [ids[0]!, ids[1]!],
+      [ids[0]!, ids[2]!],
+    ];
+    for (const [against, b] of pairs) {
       const diff = JSON.parse(clue(['diff', against, b, '--format', 'json'], env).out) as { cells: { model: string; task: string; delta: number; significant: boolean }[] };
       const html = join(dir, `diff-${b}.html`);
       const r = clue(['report', b, '--against', against, '--out', html], env);
