@@ -3,9 +3,9 @@
  * coordinator's API: the run (spec, state, dates), its results table, and on request every cell's
  * per-sample records (GetSamples). Also resolves `--against last-success`.
  */
-import type { SampleMessage, SampleRecord } from '@clue/common';
+import { sampleRecordOf, type SampleMessage, type SampleRecord } from '@clue/common';
 import { ClueError } from '@clue/tasks';
-import { cellKey, type RunData } from '@clue/report';
+import { cellKey, runDataOf, type RunData } from '@clue/report';
 import type { CoordinatorClient } from './grpc-client.js';
 import type { ResultsMsg } from './results/shapes.js';
 
@@ -19,52 +19,21 @@ interface RunReply {
   spec?: { name?: string; models?: string[]; tasks?: string[]; datasets?: Record<string, string>; sampling?: Record<string, unknown>; maxSamples?: number; disableBertscore?: boolean; idempotencyKey?: string };
 }
 
-/** A wire Sample back into a SampleRecord (absent BERTScore statistics are NaN, stored as null). */
-export function sampleRecord(m: SampleMessage): SampleRecord {
-  const b = m.bertscore;
-  return {
-    index: m.index,
-    promptSha256: m.promptSha256,
-    output: m.output,
-    finishReason: m.finishReason,
-    promptTokens: m.promptTokens,
-    completionTokens: m.completionTokens,
-    metrics: m.metrics ?? {},
-    ...(m.subtask ? { subtask: m.subtask } : {}),
-    ...(m.error ? { error: m.error } : {}),
-    ...(b ? { bertscore: { p: b.p ?? null, r: b.r ?? null, pPad: b.pPad ?? null, rPad: b.rPad ?? null, hypTokens: b.hypTokens, refTokens: b.refTokens } } : {}),
-  };
-}
-
 /** One cell's per-sample records, in index order. */
 export async function loadSamples(client: CoordinatorClient, runId: string, model: string, task: string): Promise<SampleRecord[]> {
   const msgs = await client.collect<SampleMessage>('getSamples', { runId, model, task });
-  return msgs.map(sampleRecord);
+  return msgs.map(sampleRecordOf);
 }
 
 /** The run, its results and (with `samples`) every complete cell's records. */
 export async function loadRunData(client: CoordinatorClient, runId: string, options: { samples: boolean }): Promise<RunData> {
   const [run, results] = await Promise.all([client.call<RunReply>('getRun', { runId }), client.call<ResultsMsg>('getResults', { runId })]);
-  const cellInfo = new Map(
-    results.cells.map((c) => [cellKey(c.model, c.task), { gpuSeconds: Number(c.gpuSeconds ?? 0), unitsFailed: Number(c.unitsFailed ?? 0), reason: c.missingReason ?? '' }] as const),
-  );
   let samples: Map<string, SampleRecord[]> | undefined;
   if (options.samples) {
     samples = new Map();
     for (const c of results.cells.filter((x) => x.complete)) samples.set(cellKey(c.model, c.task), await loadSamples(client, runId, c.model, c.task));
   }
-  const spec = run.spec ?? {};
-  return {
-    runId: run.id,
-    name: spec.name ?? '',
-    createdAt: run.createdAt,
-    state: run.state,
-    spec: { models: spec.models ?? [], tasks: spec.tasks ?? [], sampling: spec.sampling ?? {}, maxSamples: Number(spec.maxSamples ?? 0), bertscore: spec.disableBertscore !== true, finishedAt: run.finishedAt ?? '' },
-    datasets: spec.datasets ?? {},
-    results,
-    cellInfo,
-    ...(samples ? { samples } : {}),
-  };
+  return runDataOf({ ...run, spec: run.spec ?? {} }, results, samples);
 }
 
 /**

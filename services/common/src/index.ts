@@ -16,3 +16,4 @@ export * from './grpc/auth-guard.js';
 export * from './grpc/credentials.js';
 export * from './grpc/roles.js';
 export * from './nats/connect.js';
+export * from './grpc/sample-message.js';

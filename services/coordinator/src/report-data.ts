@@ -3,7 +3,7 @@
  * (results.ts) and, for differences, every complete cell's per-sample records (samples.ts).
  */
 import type { SampleRecord } from '@clue/common';
-import { cellKey, type RunData } from '@clue/report';
+import { cellKey, runDataOf, type RunData } from '@clue/report';
 import type { CoordinatorContext } from './context.js';
 import { getResults } from './results.js';
 import { requireRun, runStateEnum } from './run-view.js';
@@ -14,9 +14,6 @@ import type { StoredRunRecord } from './records.js';
 export async function loadRunData(ctx: CoordinatorContext, runId: string, options: { samples: boolean }): Promise<RunData> {
   const run = await requireRun(ctx, runId);
   const results = await getResults(ctx, run.id);
-  const cellInfo = new Map(
-    results.cells.map((c) => [cellKey(c.model, c.task), { gpuSeconds: c.gpuSeconds ?? 0, unitsFailed: c.unitsFailed ?? 0, reason: c.missingReason }] as const),
-  );
   let samples: Map<string, SampleRecord[]> | undefined;
   if (options.samples) {
     samples = new Map();
@@ -27,24 +24,7 @@ export async function loadRunData(ctx: CoordinatorContext, runId: string, option
       samples.set(cellKey(c.model, c.task), records.sort((a, b) => a.index - b.index));
     }
   }
-  return {
-    runId: run.id,
-    name: run.spec.name,
-    createdAt: run.createdAt,
-    state: runStateEnum(run.state),
-    spec: {
-      models: run.spec.models,
-      tasks: run.spec.tasks,
-      sampling: run.spec.sampling,
-      maxSamples: run.spec.maxSamples,
-      bertscore: run.spec.disableBertscore !== true,
-      finishedAt: run.finishedAt ?? '',
-    },
-    datasets: run.spec.datasets,
-    results,
-    cellInfo,
-    ...(samples ? { samples } : {}),
-  };
+  return runDataOf({ ...run, state: runStateEnum(run.state) }, results, samples);
 }
 
 /** The newest succeeded run with the same spec name created before `run`, or null. */

@@ -3,37 +3,11 @@
  * object each DONE record names) and checked as aggregation checks them, in sample order. Units that
  * are not done contribute nothing; the caller compares the count with the cell's sample count.
  */
-import type { SampleMessage, SampleRecord } from '@clue/common';
+import { sampleMessage, type SampleMessage } from '@clue/common';
 import type { CoordinatorContext } from './context.js';
 import { readUnitResults } from './aggregation.js';
 import { invalidArgument } from './errors.js';
 import { requireRun } from './run-view.js';
-
-/** The wire form of a record (NaN BERTScore statistics, stored as null, become absent fields). */
-export function sampleMessage(r: SampleRecord): SampleMessage {
-  const b = r.bertscore;
-  return {
-    index: r.index,
-    promptSha256: r.promptSha256,
-    output: r.output,
-    finishReason: r.finishReason,
-    promptTokens: r.promptTokens,
-    completionTokens: r.completionTokens,
-    metrics: { ...r.metrics },
-    subtask: r.subtask ?? 0,
-    error: r.error ?? '',
-    bertscore: b
-      ? {
-          ...(b.p !== null ? { p: b.p } : {}),
-          ...(b.r !== null ? { r: b.r } : {}),
-          ...(b.pPad !== null ? { pPad: b.pPad } : {}),
-          ...(b.rPad !== null ? { rPad: b.rPad } : {}),
-          hypTokens: b.hypTokens,
-          refTokens: b.refTokens,
-        }
-      : null,
-  };
-}
 
 /**
  * Streams the cell's records to `emit` in index order.

@@ -28,3 +28,45 @@ export interface RunData {
   /** Per cell: the per-sample records (needed for paired differences); absent when not loaded. */
   readonly samples?: ReadonlyMap<string, readonly SampleRecord[]>;
 }
+
+/** The run facts {@link runDataOf} reads (the Run message and the coordinator's record both have them). */
+export interface RunFacts {
+  readonly id: string;
+  readonly state: string;
+  readonly createdAt: string;
+  readonly finishedAt?: string;
+  readonly spec: {
+    readonly name?: string;
+    readonly models?: readonly string[];
+    readonly tasks?: readonly string[];
+    readonly datasets?: Readonly<Record<string, string>>;
+    readonly sampling?: unknown;
+    readonly maxSamples?: number;
+    readonly disableBertscore?: boolean;
+  };
+}
+
+/** A RunData from a run's facts, its results and (optionally) its cells' records. */
+export function runDataOf(run: RunFacts, results: ResultsMessage, samples?: ReadonlyMap<string, readonly SampleRecord[]>): RunData {
+  const s = run.spec;
+  return {
+    runId: run.id,
+    name: s.name ?? '',
+    createdAt: run.createdAt,
+    state: run.state,
+    spec: {
+      models: s.models ?? [],
+      tasks: s.tasks ?? [],
+      sampling: s.sampling ?? {},
+      maxSamples: Number(s.maxSamples ?? 0),
+      bertscore: s.disableBertscore !== true,
+      finishedAt: run.finishedAt ?? '',
+    },
+    datasets: s.datasets ?? {},
+    results,
+    cellInfo: new Map(
+      results.cells.map((c) => [cellKey(c.model, c.task), { gpuSeconds: Number(c.gpuSeconds ?? 0), unitsFailed: Number(c.unitsFailed ?? 0), reason: c.missingReason ?? '' }] as const),
+    ),
+    ...(samples ? { samples } : {}),
+  };
+}
