@@ -23,7 +23,7 @@ export const KNOWN_METRICS: ReadonlySet<string> = new Set([
   'clue_worker_engine_load_seconds_sum', 'clue_worker_engine_load_seconds_count', 'clue_worker_engine_restarts_total', 'clue_worker_engine_ooms_total',
   'clue_worker_engine_hang_kills_total', 'clue_worker_requests_in_flight', 'clue_worker_request_retries_total',
   'clue_worker_gpus', 'clue_worker_gpus_busy', 'clue_worker_gpus_allocated', 'clue_worker_engine_groups', 'clue_worker_gpu_busy_seconds_total',
-  'up', 'kube_daemonset_status_desired_number_scheduled',
+  'up', 'kube_daemonset_status_desired_number_scheduled', 'kube_job_status_failed',
   'vllm:generation_tokens_total', 'vllm:prompt_tokens_total', 'vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc',
 ]);
 

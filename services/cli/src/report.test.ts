@@ -94,6 +94,9 @@ test('clue gate: passes on the identical rerun, fails (exit 4) on the regression
   const first = clue(['gate', runs.base]);
   assert.equal(first.code, EXIT_USAGE);
   assert.match(first.err, /no succeeded run named 'nightly' before/);
+  const firstNight = clue(['gate', runs.base, '--without-baseline', 'pass']);
+  assert.equal(firstNight.code, 0, firstNight.err);
+  assert.match(firstNight.err, /nothing to compare with, the gate passes/);
 });
 
 test('clue report writes a self-contained page with the differences; clue samples prints the records; results --detail', () => {

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ClueError } from '@clue/tasks';
 import { diffRuns, evaluateGate, parseGatePolicy, renderDiff, renderGate, renderReportHtml, type RunData } from '@clue/report';
 import { connectionOptions, openClient, type ConnectionArgs } from '../connection.js';
-import { loadRunData, resolveAgainst } from '../run-data.js';
+import { lastSuccessOrNull, loadRunData, resolveAgainst } from '../run-data.js';
 import type { CoordinatorClient } from '../grpc-client.js';
 import { EXIT_GATE } from '../exit-codes.js';
 import { info, writeOut } from '../output.js';
@@ -75,13 +75,23 @@ export function registerReport(y: Argv): Argv {
           .positional('run', { type: 'string', demandOption: true })
           .option('against', { type: 'string', default: 'last-success', describe: 'a run id, or last-success' })
           .option('policy', { type: 'string', describe: 'YAML/JSON policy file (default: the built-in policy, see docs/report.md)' })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'json: the verdict as a JSON document' }),
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'json: the verdict as a JSON document' })
+          .option('without-baseline', {
+            choices: ['fail', 'pass'] as const,
+            default: 'fail' as const,
+            describe: 'when --against last-success finds no earlier succeeded run (the first night): fail (exit 2) or pass',
+          }),
       async (argv) => {
         const policy = argv.policy ? parseGatePolicy(readPolicy(argv.policy), argv.policy) : parseGatePolicy('{}', 'the default policy');
         const verdict = await withClient(argv, async (c) => {
+          if (argv.against === 'last-success' && argv['without-baseline'] === 'pass' && (await lastSuccessOrNull(c, argv.run as string)) === null) return null;
           const { run, other } = await loadPair(c, argv.run as string, argv.against);
           return evaluateGate(diffRuns(other!, run), policy);
         });
+        if (verdict === null) {
+          info(`no succeeded run of the same name before ${argv.run as string}: nothing to compare with, the gate passes (--without-baseline pass)`);
+          return;
+        }
         await writeOut(argv.format === 'json' ? JSON.stringify(verdict, null, 2) + '\n' : renderGate(verdict));
         if (!verdict.passed) process.exitCode = EXIT_GATE;
       },
