@@ -51,3 +51,13 @@ export function clientAuth(a: ConnectionArgs, env: NodeJS.ProcessEnv = process.e
 export function openClient(a: ConnectionArgs): CoordinatorClient {
   return new CoordinatorClient(a.coordinator, clientAuth(a));
 }
+
+/** Runs `fn` with a client of the coordinator the options name, and closes it after. */
+export async function withClient<T>(a: ConnectionArgs, fn: (c: CoordinatorClient) => Promise<T>): Promise<T> {
+  const c = openClient(a);
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}

@@ -36,27 +36,20 @@ export async function loadRunData(client: CoordinatorClient, runId: string, opti
   return runDataOf({ ...run, spec: run.spec ?? {} }, results, samples);
 }
 
-/** The newest SUCCEEDED run with the same spec name created before `runId`, or null. */
-export async function lastSuccessOrNull(client: CoordinatorClient, runId: string): Promise<string | null> {
+/**
+ * The run `against` names: a run id as given, or for `last-success` the newest SUCCEEDED run with the
+ * same spec name created before `runId` (null when there is none and `orNull` is set).
+ * @throws ClueError when there is none and `orNull` is not set.
+ */
+export async function resolveAgainst(client: CoordinatorClient, runId: string, against: string, options: { orNull?: boolean } = {}): Promise<string | null> {
+  if (against !== 'last-success') return against;
   const run = await client.call<RunReply>('getRun', { runId });
   const list = await client.call<{ runs: RunReply[] }>('listRuns', { limit: 500 });
   const name = run.spec?.name ?? '';
   const earlier = list.runs
     .filter((r) => r.id !== run.id && (r.spec?.name ?? '') === name && r.state === 'RUN_STATE_SUCCEEDED' && r.createdAt < run.createdAt)
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
-  return earlier[0]?.id ?? null;
-}
-
-/**
- * The run `against` names: a run id, or `last-success` ({@link lastSuccessOrNull}).
- * @throws ClueError when there is no such run.
- */
-export async function resolveAgainst(client: CoordinatorClient, runId: string, against: string): Promise<string> {
-  if (against !== 'last-success') return against;
-  const found = await lastSuccessOrNull(client, runId);
-  if (found === null) {
-    const run = await client.call<RunReply>('getRun', { runId });
-    throw new ClueError('INVALID_ARGUMENT', `no succeeded run named '${run.spec?.name ?? ''}' before ${run.id} (created ${run.createdAt}): nothing to compare with yet (clue gate --without-baseline pass lets a first night pass)`);
-  }
-  return found;
+  if (earlier[0]) return earlier[0].id;
+  if (options.orNull) return null;
+  throw new ClueError('INVALID_ARGUMENT', `no succeeded run named '${name}' before ${run.id} (created ${run.createdAt}): nothing to compare with yet (clue gate --without-baseline pass lets a first night pass)`);
 }

@@ -263,25 +263,20 @@ export class Coordinator {
     for (const w of this.watches) w.abort();
     await step(() => this.reconciler?.stop());
     await step(() => this.grpc?.shutdown(graceMs));
-    await step(
-      () =>
-        this.reportServer &&
-        new Promise<void>((resolve) => {
-          this.reportServer!.close(() => resolve());
-          this.reportServer!.closeAllConnections();
-        }),
-    );
+    await step(() => closeServer(this.reportServer));
     await step(() => Promise.race([this.finalizer?.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]));
     await step(() => this.advisories?.unsubscribe());
     await step(() => (this.nc && !this.nc.isClosed() ? this.nc.drain() : undefined));
-    await step(
-      () =>
-        this.httpServer &&
-        new Promise<void>((resolve) => {
-          this.httpServer!.close(() => resolve());
-          this.httpServer!.closeAllConnections();
-        }),
-    );
+    await step(() => closeServer(this.httpServer));
     if (errors.length) this.logger.warn({ errors: errors.map((e) => (e as Error).message) }, 'errors while stopping');
   }
+}
+
+/** Closes an HTTP(S) server and its open connections; resolves once it is closed (at once without one). */
+function closeServer(server: HttpServer | HttpsServer | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

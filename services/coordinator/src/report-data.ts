@@ -1,27 +1,29 @@
 /**
  * A run as @clue/report reads it (RunData), straight from JetStream: the run record, the results table
- * (results.ts) and, for differences, every complete cell's per-sample records (samples.ts).
+ * (results.ts buildResults) and, for differences, every complete cell's per-sample records (samples.ts).
  */
 import type { SampleRecord } from '@clue/common';
 import { cellKey, runDataOf, type RunData } from '@clue/report';
 import type { CoordinatorContext } from './context.js';
-import { getResults } from './results.js';
+import { buildResults } from './results.js';
 import { requireRun, runStateEnum } from './run-view.js';
-import { readUnitResults } from './aggregation.js';
+import { readCellRecords } from './samples.js';
 import type { StoredRunRecord } from './records.js';
 
-/** Loads a run; with `samples`, also the records of its complete cells. @throws CoordinatorError NOT_FOUND. */
-export async function loadRunData(ctx: CoordinatorContext, runId: string, options: { samples: boolean }): Promise<RunData> {
-  const run = await requireRun(ctx, runId);
-  const results = await getResults(ctx, run.id);
+/**
+ * Loads a run (the record, when the caller has it already); with `samples`, also the records of its
+ * complete cells. Lists the run's units and cells once. @throws CoordinatorError NOT_FOUND.
+ */
+export async function loadRunData(ctx: CoordinatorContext, runOrId: string | StoredRunRecord, options: { samples: boolean }): Promise<RunData> {
+  const run = typeof runOrId === 'string' ? await requireRun(ctx, runOrId) : runOrId;
+  const [cells, unitEntries] = await Promise.all([ctx.cells.list(run.id), ctx.units.list(run.id)]);
+  const units = unitEntries.map((u) => u.value);
+  const results = buildResults(run, new Map(cells.map((c) => [c.key, c.value])), new Map(unitEntries.map((u) => [u.key, u.value])));
   let samples: Map<string, SampleRecord[]> | undefined;
   if (options.samples) {
     samples = new Map();
-    const units = (await ctx.units.list(run.id)).map((u) => u.value).filter((u) => u.state === 'done');
     for (const c of results.cells.filter((x) => x.complete)) {
-      const records: SampleRecord[] = [];
-      for (const u of units.filter((x) => x.model === c.model && x.task === c.task)) records.push(...(await readUnitResults(ctx.jet.results, u)));
-      samples.set(cellKey(c.model, c.task), records.sort((a, b) => a.index - b.index));
+      samples.set(cellKey(c.model, c.task), await readCellRecords(ctx, units.filter((u) => u.model === c.model && u.task === c.task)));
     }
   }
   return runDataOf({ ...run, state: runStateEnum(run.state) }, results, samples);

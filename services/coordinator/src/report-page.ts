@@ -21,7 +21,7 @@ export async function renderRunReport(ctx: CoordinatorContext, runId: string, ag
     otherId = await lastSuccessBefore(ctx, rec);
     if (otherId === null) throw new CoordinatorError('FAILED_PRECONDITION', `no succeeded run named '${rec.spec.name}' before ${rec.id}: nothing to compare with yet`);
   }
-  const run = await loadRunData(ctx, rec.id, { samples: otherId !== null });
+  const run = await loadRunData(ctx, rec, { samples: otherId !== null });
   if (otherId === null) return renderReportHtml({ run, generatedAt: new Date().toISOString() });
   const other = await loadRunData(ctx, otherId, { samples: true });
   return renderReportHtml({ run, against: other, diff: diffRuns(other, run), generatedAt: new Date().toISOString() });

@@ -3,7 +3,8 @@
  * object each DONE record names) and checked as aggregation checks them, in sample order. Units that
  * are not done contribute nothing; the caller compares the count with the cell's sample count.
  */
-import { sampleMessage, type SampleMessage } from '@clue/common';
+import { sampleMessage, type SampleMessage, type SampleRecord } from '@clue/common';
+import type { StoredUnitRecord } from './records.js';
 import type { CoordinatorContext } from './context.js';
 import { readUnitResults } from './aggregation.js';
 import { invalidArgument } from './errors.js';
@@ -17,14 +18,15 @@ export async function streamCellSamples(ctx: CoordinatorContext, runId: string, 
   const run = await requireRun(ctx, runId);
   if (!run.spec.models.includes(model)) throw invalidArgument('model', `run ${run.id} has no model '${model}' (it has ${run.spec.models.join(', ')})`);
   if (!(run.spec.tasks as readonly string[]).includes(task)) throw invalidArgument('task', `run ${run.id} has no task '${task}' (it has ${run.spec.tasks.join(', ')})`);
-  const units = (await ctx.units.list(`${run.id}.${model}.${task}`)).map((u) => u.value).filter((u) => u.state === 'done');
-  units.sort((a, b) => a.start - b.start);
-  let n = 0;
-  for (const u of units) {
-    for (const r of (await readUnitResults(ctx.jet.results, u)).sort((a, b) => a.index - b.index)) {
-      emit(sampleMessage(r));
-      n++;
-    }
-  }
-  return n;
+  const units = (await ctx.units.list(`${run.id}.${model}.${task}`)).map((u) => u.value);
+  const records = await readCellRecords(ctx, units);
+  for (const r of records) emit(sampleMessage(r));
+  return records.length;
+}
+
+/** The records of a cell's done units (others are skipped), checked as aggregation checks them, in index order. */
+export async function readCellRecords(ctx: CoordinatorContext, units: readonly StoredUnitRecord[]): Promise<SampleRecord[]> {
+  const out: SampleRecord[] = [];
+  for (const u of units.filter((x) => x.state === 'done')) out.push(...(await readUnitResults(ctx.jet.results, u)));
+  return out.sort((a, b) => a.index - b.index);
 }

@@ -91,12 +91,11 @@ test('paired samples with different prompts are noted; an index twice in a run i
   assert.throws(() => diffCellSamples('m', 'mednli', [...a, a[0]!], b), (e: unknown) => e instanceof ReportError && /run A has sample index 0 twice/.test(e.message));
 });
 
-test('1000 resamples of a 3000-sample cell take well under a second', () => {
+// How long it takes is measured by the benchmark (npm run bench:bootstrap), not here: these machines are noisy.
+test('a 3000-sample cell gets an interval (1000 resamples)', () => {
   const a = synthSamples('medisumqa', 3000, 12);
   const b = synthSamples('medisumqa', 3000, 13, 0.01);
-  const t0 = performance.now();
   const d = diffCellSamples('m', 'medisumqa', a, b);
-  const ms = performance.now() - t0;
   assert.equal(d.status, 'ok');
-  assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+  assert.ok(d.low! <= d.delta! && d.delta! <= d.high!, `${d.low} <= ${d.delta} <= ${d.high}`);
 });

@@ -8,33 +8,28 @@ import type { Argv } from 'yargs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ClueError } from '@clue/tasks';
 import { diffRuns, evaluateGate, parseGatePolicy, renderDiff, renderGate, renderReportHtml, type RunData } from '@clue/report';
-import { connectionOptions, openClient, type ConnectionArgs } from '../connection.js';
-import { lastSuccessOrNull, loadRunData, resolveAgainst } from '../run-data.js';
+import { connectionOptions, withClient } from '../connection.js';
+import { loadRunData, resolveAgainst } from '../run-data.js';
 import type { CoordinatorClient } from '../grpc-client.js';
 import { EXIT_GATE } from '../exit-codes.js';
 import { info, writeOut } from '../output.js';
 
-async function withClient<T>(a: ConnectionArgs, fn: (c: CoordinatorClient) => Promise<T>): Promise<T> {
-  const c = openClient(a);
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
+/** Loads `runId` and, when `otherId` is given, that run too, both with their samples. */
+async function loadPair(c: CoordinatorClient, runId: string, otherId: string | null): Promise<{ run: RunData; other?: RunData }> {
+  if (otherId === null) return { run: await loadRunData(c, runId, { samples: false }) };
+  return { run: await loadRunData(c, runId, { samples: true }), other: await loadRunData(c, otherId, { samples: true }) };
 }
 
-/** Loads `runId` and, when `against` is given, the run it names, both with their samples. */
-async function loadPair(c: CoordinatorClient, runId: string, against: string | undefined): Promise<{ run: RunData; other?: RunData }> {
-  if (!against) return { run: await loadRunData(c, runId, { samples: false }) };
-  const otherId = await resolveAgainst(c, runId, against);
-  if (otherId !== against) info(`comparing with ${otherId}, the last succeeded run before ${runId}`);
-  const [run, other] = [await loadRunData(c, runId, { samples: true }), await loadRunData(c, otherId, { samples: true })];
-  return { run, other };
+/** The id `against` names (see resolveAgainst), said out loud when it was looked up. */
+async function againstId(c: CoordinatorClient, runId: string, against: string, orNull = false): Promise<string | null> {
+  const id = await resolveAgainst(c, runId, against, { orNull });
+  if (id !== null && id !== against) info(`comparing with ${id}, the last succeeded run before ${runId}`);
+  return id;
 }
 
 /** Writes the report of `runId` (against `against`) to `out`; used by `clue up --report` too. */
 export async function writeReport(c: CoordinatorClient, runId: string, against: string | undefined, out: string): Promise<void> {
-  const { run, other } = await loadPair(c, runId, against);
+  const { run, other } = await loadPair(c, runId, against ? await againstId(c, runId, against) : null);
   const html = renderReportHtml({ run, ...(other ? { against: other, diff: diffRuns(other, run) } : {}), generatedAt: new Date().toISOString() });
   writeFileSync(out, html);
   info(`report of ${runId}${other ? ` against ${other.runId}` : ''} written to ${out}`);
@@ -84,8 +79,9 @@ export function registerReport(y: Argv): Argv {
       async (argv) => {
         const policy = argv.policy ? parseGatePolicy(readPolicy(argv.policy), argv.policy) : parseGatePolicy('{}', 'the default policy');
         const verdict = await withClient(argv, async (c) => {
-          if (argv.against === 'last-success' && argv['without-baseline'] === 'pass' && (await lastSuccessOrNull(c, argv.run as string)) === null) return null;
-          const { run, other } = await loadPair(c, argv.run as string, argv.against);
+          const otherId = await againstId(c, argv.run as string, argv.against, argv['without-baseline'] === 'pass');
+          if (otherId === null) return null;
+          const { run, other } = await loadPair(c, argv.run as string, otherId);
           return evaluateGate(diffRuns(other!, run), policy);
         });
         if (verdict === null) {

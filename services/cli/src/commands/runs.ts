@@ -1,20 +1,10 @@
 /** `clue results`, `clue list`, `clue cancel`, `clue workers`. */
 import type { Argv } from 'yargs';
-import type { CoordinatorClient } from '../grpc-client.js';
-import { connectionOptions, openClient, type ConnectionArgs } from '../connection.js';
+import { connectionOptions, withClient } from '../connection.js';
 import { renderResults, type ResultsFormat } from '../results/render.js';
 import type { ResultsMsg } from '../results/shapes.js';
 import { duration, runState, type RunMsg } from '../progress.js';
 import { writeLines } from '../output.js';
-
-async function withClient<T>(a: ConnectionArgs, fn: (c: CoordinatorClient) => Promise<T>): Promise<T> {
-  const c = openClient(a);
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
-}
 
 export function registerRuns(y: Argv): Argv {
   return y

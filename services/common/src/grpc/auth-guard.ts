@@ -78,14 +78,8 @@ export function guardService(definition: ServiceDefinition, impl: UntypedService
     };
     const error = (r: Refusal) => ({ code: r.code, details: r.details, message: r.details, name: 'Error' });
     let wrapped: UntypedHandleCall;
-    if (!def.requestStream && !def.responseStream) {
-      const fn = inner as (call: never, cb: (e: unknown) => void) => void;
-      wrapped = ((call: { metadata: Metadata; getPeer(): string }, cb: (e: unknown) => void) => {
-        const r = refuse(call);
-        if (r) cb(error(r));
-        else fn(call as never, cb);
-      }) as UntypedHandleCall;
-    } else if (def.requestStream && !def.responseStream) {
+    if (!def.responseStream) {
+      // Unary and client-streaming calls answer through their callback.
       const fn = inner as (call: never, cb: (e: unknown) => void) => void;
       wrapped = ((call: { metadata: Metadata; getPeer(): string }, cb: (e: unknown) => void) => {
         const r = refuse(call);
@@ -93,6 +87,7 @@ export function guardService(definition: ServiceDefinition, impl: UntypedService
         else fn(call as never, cb);
       }) as UntypedHandleCall;
     } else {
+      // Server-streaming and bidi calls answer by emitting an error on the stream.
       const fn = inner as (call: never) => void;
       wrapped = ((call: { metadata: Metadata; getPeer(): string; emit(ev: 'error', e: unknown): boolean }) => {
         const r = refuse(call);

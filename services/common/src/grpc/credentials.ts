@@ -66,7 +66,11 @@ export function clientCredentials(s: ClientTlsSettings, caFlag = '--tls-ca'): { 
   return { credentials: creds, options };
 }
 
-/** True when a gRPC error's text says the TLS handshake failed (an untrusted or mismatched certificate). */
+/**
+ * True when a gRPC error's text says the TLS handshake failed (an untrusted or mismatched certificate).
+ * grpc-js reports a failed handshake only as UNAVAILABLE with the TLS error's message in `details`
+ * (no code of its own), so the text is all there is to go on.
+ */
 export function isTlsFailure(details: string): boolean {
   return /certificate|self[- ]signed|SSL|TLS|handshake|altnames|ERR_TLS/i.test(details);
 }

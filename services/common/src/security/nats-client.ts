@@ -4,7 +4,7 @@
  * (its permissions allow replies only below it). The password never reaches a log line.
  */
 import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from '@nats-io/transport-node';
+import { AuthorizationError, type ConnectionOptions } from '@nats-io/transport-node';
 import { NATS_INBOX_PREFIX, type NatsRole } from './nats-permissions.js';
 
 /** How a component authenticates to NATS. */
@@ -73,19 +73,23 @@ export function describeNatsAuth(auth: NatsAuthSettings): { natsUser: string | n
   return { natsUser: auth.user, natsTls: auth.caFile !== null };
 }
 
+/** Whether a Node TLS error `code` means the peer's certificate was not accepted (OpenSSL verify codes, ERR_TLS_*). */
+export function isCertificateErrorCode(code: unknown): boolean {
+  return typeof code === 'string' && /^(ERR_TLS_|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/.test(code);
+}
+
 /**
- * A NATS connection error in words that name the credential to check: a refused user or password,
- * or a server certificate the client's CA does not vouch for. Other errors come back unchanged.
+ * A NATS connection error in words that name the credential to check: a refused user or password
+ * (nats.js's AuthorizationError), or a server certificate the client's CA does not vouch for (a Node
+ * TLS error code). Other errors come back unchanged.
  */
 export function explainNatsConnectError(e: unknown, auth: NatsAuthSettings): Error {
-  const msg = e instanceof Error ? e.message : String(e);
-  const cause = e instanceof Error && e.cause instanceof Error ? ` ${e.cause.message}` : '';
-  if (/authorization violation|authentication/i.test(msg)) {
+  if (e instanceof AuthorizationError) {
     const who = auth.user === null ? 'no user was given (--nats-user, with --nats-password-file or CLUE_NATS_PASSWORD)' : `check --nats-user (${auth.user}) and its password (--nats-password-file or CLUE_NATS_PASSWORD)`;
-    return new NatsAuthConfigError(`NATS refused the connection (${msg}): ${who}`);
+    return new NatsAuthConfigError(`NATS refused the connection (${e.message}): ${who}`);
   }
-  if (/certificate|self[- ]signed|unable to verify|ERR_TLS|handshake/i.test(msg + cause)) {
-    return new NatsAuthConfigError(`the TLS handshake with NATS failed (${(msg + cause).trim()}): does --nats-ca (CLUE_NATS_CA) name the CA that signed the NATS servers' certificate?`);
+  if (e instanceof Error && isCertificateErrorCode((e as NodeJS.ErrnoException).code)) {
+    return new NatsAuthConfigError(`the TLS handshake with NATS failed (${e.message}): does --nats-ca (CLUE_NATS_CA) name the CA that signed the NATS servers' certificate?`);
   }
-  return e instanceof Error ? e : new Error(msg);
+  return e instanceof Error ? e : new Error(String(e));
 }
