@@ -1,6 +1,7 @@
 /**
  * The report of real runs, opened in headless Chromium (support/chromium.ts):
- * - `clue up --report` on a local cluster: every score cell of the page equals `clue up --format json`,
+ * - `clue up --report` on a local cluster: `clue up --format json` is valid against the results schema and
+ *   every score cell of the page equals its cells,
  *   the heatmap is drawn (a laid-out, coloured rect per cell), nothing is fetched from the network;
  * - `clue report B --against A` for a second run with a changed seed, and for a run whose outputs are cut
  *   to one token: the page's difference marks are exactly the cells `clue diff --format json` finds
@@ -10,12 +11,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { generateDatasets } from '@clue/tasks';
-import { CoordinatorClient, defaultSpec, startLocalCluster, submitSpec, watchRun, type LocalCluster } from '@clue/cli';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { CoordinatorClient, RESULTS_SCHEMA_FILE, defaultSpec, startLocalCluster, submitSpec, watchRun, type LocalCluster, type ResultsDocument } from '@clue/cli';
 import { openPage, type OpenedPage } from '../support/chromium.js';
 
 const require = createRequire(import.meta.url);
@@ -60,7 +63,13 @@ test('the report of a clue up run: its cells are the results, the heatmap is dra
   const html = join(dir, 'up-report.html');
   const r = clue(['up', '--workers', '1', '--gpus-per-worker', '2', '--models', MODELS.join(','), '--tasks', 'mednli,meqsum,problemsummary', '--samples', '10', '--format', 'json', '--report', html]);
   assert.equal(r.code, 0, r.err);
-  const results = JSON.parse(r.out) as { cells: { model: string; task: string; score?: number }[]; models: { model: string; level1?: number }[] };
+  const doc = JSON.parse(r.out) as ResultsDocument;
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  addFormats.default(ajv);
+  const valid = ajv.compile(JSON.parse(readFileSync(RESULTS_SCHEMA_FILE, 'utf8')) as object);
+  assert.ok(valid(doc), `clue up --format json follows the schema: ${ajv.errorsText(valid.errors)}`);
+  const results = { cells: Object.entries(doc.results).flatMap(([model, tasks]) => Object.entries(tasks).map(([task, c]) => ({ model, task, score: c.score ?? undefined }))) };
+  assert.equal(results.cells.length, MODELS.length * 3, 'every cell of the run is in the document');
   const p = await openPage(html);
   try {
     const cells = await scoreCells(p);

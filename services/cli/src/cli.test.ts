@@ -122,6 +122,11 @@ test('clue up checks --gpu and --gpus-per-worker while parsing, before anything 
     assert.match(r.err, /--gpus-per-worker must be a whole number from 1 to 64/, bad);
     assert.doesNotMatch(r.err, /starting nats-server|YError|\bat /, bad);
   }
+  // One GPU in all cannot hold an LLM and the BERTScore scorer: refused before anything starts, not a run that waits forever.
+  const one = clue(['up', '--workers', '1', '--gpus-per-worker', '1', '--models', 'llama-3-8b-instruct', '--tasks', 'meqsum']);
+  assert.equal(one.code, 2, one.err);
+  assert.match(one.err, /BERTScore \(meqsum\) needs a GPU for its scorer.*--no-bertscore/);
+  assert.doesNotMatch(one.err, /starting nats-server/);
 });
 
 test('plan: the default matrix (25 CLUE v3 models × 6 tasks, real counts) on the default cluster (4x8xH100-80GB)', () => {

@@ -9,5 +9,6 @@ export { CoordinatorClient } from './grpc-client.js';
 export { submitSpec } from './commands/submit.js';
 export { defaultSpec } from './spec-file.js';
 export type { ResultsMsg } from './results/shapes.js';
+export { RESULTS_SCHEMA_FILE, type ResultsDocument } from './results/json-export.js';
 export type { RunMsg } from './progress.js';
 export { watchRun } from './commands/watch.js';

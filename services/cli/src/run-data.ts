@@ -9,14 +9,24 @@ import { cellKey, runDataOf, type RunData } from '@clue/report';
 import type { CoordinatorClient } from './grpc-client.js';
 import type { ResultsMsg } from './results/shapes.js';
 
-/** The Run message fields read here. */
-interface RunReply {
+/** The Run message fields the CLI's run readers use. */
+export interface RunReply {
   id: string;
   state: string;
   createdAt: string;
   finishedAt?: string;
   reason?: string;
-  spec?: { name?: string; models?: string[]; tasks?: string[]; datasets?: Record<string, string>; sampling?: Record<string, unknown>; maxSamples?: number; disableBertscore?: boolean; idempotencyKey?: string };
+  spec?: {
+    name?: string;
+    models?: string[];
+    tasks?: string[];
+    datasets?: Record<string, string>;
+    sampling?: Record<string, unknown>;
+    maxSamples?: number;
+    disableBertscore?: boolean;
+    idempotencyKey?: string;
+    preset?: string;
+  };
 }
 
 /** One cell's per-sample records, in index order. */

@@ -1,8 +1,7 @@
 /** `clue results`, `clue list`, `clue cancel`, `clue workers`. */
 import type { Argv } from 'yargs';
 import { connectionOptions, withClient } from '../connection.js';
-import { renderResults, type ResultsFormat } from '../results/render.js';
-import type { ResultsMsg } from '../results/shapes.js';
+import { RESULTS_FORMATS, resultsOutput, type ResultsFormat } from '../results/print.js';
 import { duration, runState, type RunMsg } from '../progress.js';
 import { writeLines } from '../output.js';
 
@@ -14,11 +13,11 @@ export function registerRuns(y: Argv): Argv {
       (c) =>
         connectionOptions(c)
           .positional('run', { type: 'string', demandOption: true })
-          .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const })
+          .option('format', { choices: RESULTS_FORMATS, default: 'table' as const, describe: 'json: the versioned results document (docs/results-json.md)' })
           .option('detail', { type: 'boolean', default: false, describe: "show each task's metrics (ROUGE, BERT F1, ...) beside its score" }),
       async (argv) => {
-        const r = await withClient(argv, (c) => c.call<ResultsMsg>('getResults', { runId: argv.run }));
-        await writeLines([renderResults(r, argv.format as ResultsFormat, { detail: argv.detail })]);
+        const text = await withClient(argv, (c) => resultsOutput(c, argv.run as string, argv.format as ResultsFormat, argv.detail));
+        await writeLines([text]);
       },
     )
     .command(

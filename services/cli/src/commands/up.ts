@@ -18,8 +18,7 @@ import { watchRun } from './watch.js';
 import { writeReport } from './report.js';
 import { resolveDataArgs } from '../data-files.js';
 import { defaultSpec } from '../spec-file.js';
-import { renderResults, type ResultsFormat } from '../results/render.js';
-import type { ResultsMsg } from '../results/shapes.js';
+import { RESULTS_FORMATS, resultsOutput, type ResultsFormat } from '../results/print.js';
 import { info, writeLines } from '../output.js';
 
 interface UpArgs {
@@ -57,7 +56,7 @@ export function registerUp(y: Argv): Argv {
         .option('data', { type: 'string', describe: 'directory with real CLUE files (default: synthetic data)' })
         .option('time-scale', { type: 'number', default: 2000, describe: 'simulated GPU time runs this many times faster', coerce: positiveNumber('time-scale') })
         .option('seed', { type: 'number', default: 0 })
-        .option('format', { choices: ['table', 'md', 'csv', 'json'] as const, default: 'table' as const })
+        .option('format', { choices: RESULTS_FORMATS, default: 'table' as const, describe: 'json: the versioned results document (docs/results-json.md)' })
         .option('detail', { type: 'boolean', default: false, describe: "show each task's metrics beside its score" })
         .option('bertscore', { type: 'boolean', default: true, describe: "BERTScore F1 through a scorer engine (vllm-sim's embeddings here); --no-bertscore leaves it out" })
         .option('keep-state', { type: 'boolean', default: false, describe: 'keep logs and the JetStream store' })
@@ -93,6 +92,11 @@ async function runUp(a: UpArgs): Promise<void> {
   const real = a.data ? resolveDataArgs([a.data]) : undefined;
   // With --data and no --tasks: the tasks whose CLUE files are in the directory.
   const tasks = a.tasks ? a.tasks.split(',').map((t) => parseTaskId(t)) : real ? TASK_IDS.filter((t) => real[t]) : [...TASK_IDS];
+  const bertTasks = a.bertscore ? tasks.filter((t) => BERTSCORE_TASKS.has(t)) : [];
+  if (bertTasks.length > 0 && a.workers * a['gpus-per-worker'] < 2) {
+    // The scorer engine holds a GPU of its own; with one GPU in all the run would wait for a second forever.
+    throw new ClueError('INVALID_ARGUMENT', `BERTScore (${bertTasks.join(', ')}) needs a GPU for its scorer next to the LLMs, and --workers × --gpus-per-worker gives 1: pass --gpus-per-worker 2, or --no-bertscore`);
+  }
   const stateDir = mkdtempSync(join(tmpdir(), 'clue-up-'));
   let data: Record<string, string>;
   if (real) data = real;
@@ -130,8 +134,7 @@ async function runUp(a: UpArgs): Promise<void> {
     const started = Date.now();
     await watchRun(client, runId, abort.signal);
     if (!abort.signal.aborted) {
-      const results = await client.call<ResultsMsg>('getResults', { runId });
-      await writeLines([renderResults(results, a.format, { detail: a.detail })]);
+      await writeLines([await resultsOutput(client, runId, a.format, a.detail)]);
       if (a.bertscore && tasks.some((t) => BERTSCORE_TASKS.has(t))) {
         info("BERT F1 is simulated: the scorer engine is vllm-sim, whose token embeddings are derived from the token ids, not SciBERT's (the scoring path is the production one).");
       }

@@ -7,7 +7,8 @@
 import { DISPLAYED_METRICS, METRIC_LABELS, PERCENT_METRICS, TASK_IDS, TASK_NAMES, type TaskId } from '@clue/tasks';
 import type { CellResultMsg, ResultsMsg } from './shapes.js';
 
-export type ResultsFormat = 'table' | 'md' | 'csv' | 'json';
+/** The table formats (`clue results --format json` is the document of json-export.ts). */
+export type TableFormat = 'table' | 'md' | 'csv';
 
 /** Task headers of the compact table (at most 8 characters, so that 25 models fit 120 columns). */
 const SHORT_TASK: Readonly<Record<TaskId, string>> = {
@@ -114,8 +115,7 @@ function csv(r: ResultsMsg): string {
 }
 
 /** Renders a Results message; `detail` shows each task's metrics in the table and md formats. */
-export function renderResults(r: ResultsMsg, format: ResultsFormat, options: { detail?: boolean } = {}): string {
-  if (format === 'json') return JSON.stringify(r, null, 2);
+export function renderResults(r: ResultsMsg, format: TableFormat, options: { detail?: boolean } = {}): string {
   if (format === 'csv') return csv(r);
   const detail = options.detail === true;
   const g = grid(r, detail);
