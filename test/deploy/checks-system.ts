@@ -16,7 +16,7 @@ export const KNOWN_METRICS: ReadonlySet<string> = new Set([
   'clue_runs', 'clue_units', 'clue_run_samples_done_total', 'clue_run_samples', 'clue_run_eta_seconds', 'clue_workers_up', 'clue_units_dead_lettered_total',
   'clue_cell_gpu_seconds_total', 'clue_queue_pending_units', 'clue_coordinator_unit_failures_total', 'clue_coordinator_units_completed_total',
   'clue_coordinator_samples_completed_total', 'clue_coordinator_tokens_total', 'clue_coordinator_runs_submitted_total', 'clue_coordinator_runs_active',
-  'clue_model_waiting_seconds', 'clue_model_load_failures_total',
+  'clue_model_waiting_seconds', 'clue_model_load_failures_total', 'clue_nightly_gate_passed', 'clue_nightly_gate_timestamp_seconds',
   // workers (services/worker/src/runtime/metrics.ts)
   'clue_worker_units_total', 'clue_worker_samples_total', 'clue_worker_tokens_total', 'clue_worker_unit_duration_seconds_bucket', 'clue_worker_units_running',
   'clue_worker_slots', 'clue_worker_state', 'clue_worker_engine_state', 'clue_worker_engine_loads_total', 'clue_worker_engine_load_seconds_bucket',
@@ -47,7 +47,7 @@ export function promqlMetrics(expr: string): string[] {
 }
 
 /** The alert topics the rules must cover, by a word in the alert name. */
-export const REQUIRED_ALERTS: readonly RegExp[] = [/Stalled/, /WorkerDown/, /DeadLettered/, /RestartLoop/, /Nightly.*(Deadline|NotFinished)/];
+export const REQUIRED_ALERTS: readonly RegExp[] = [/Stalled/, /WorkerDown/, /DeadLettered/, /RestartLoop/, /Nightly.*(Deadline|NotFinished)/, /GateFailed/];
 
 /** ServiceMonitor/PodMonitor/PrometheusRule selection labels, the vLLM scrape, alert rules and the dashboard. */
 export function checkMonitoring(objects: readonly K8sObject[]): Problem[] {

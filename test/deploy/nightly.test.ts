@@ -3,6 +3,7 @@
  * submits, follows the run, prints the table and passes the gate (nothing to compare with); night 2
  * (the same spec) passes against night 1; night 3 (outputs cut to one token) fails with exit 4, the
  * code the Job's podFailurePolicy turns into a failed Job without retries (the ClueNightlyFailed alert).
+ * Every night records its verdict (--record), and `clue list --name nightly` shows them.
  * Only the paths, the coordinator's address and the date are substituted.
  */
 import { test, after } from 'node:test';
@@ -33,7 +34,7 @@ test('the nightly command submits, follows, prints the table and gates: first ni
   assert.deepEqual(rules.map((r) => [r['action'], at(r, 'onExitCodes.operator'), at(r, 'onExitCodes.values')]), [['FailJob', 'In', [4]]], 'exit 4 fails the Job without retries');
   const container = recs(at(jobSpec, 'template.spec.containers'))[0]!;
   const command = String((container['args'] as unknown[])[0]);
-  assert.match(command, /clue gate "\$run" .*--against last-success --without-baseline pass --policy \/etc\/clue\/gate\.yaml/);
+  assert.match(command, /clue gate "\$run" .*--against last-success --without-baseline pass --policy \/etc\/clue\/gate\.yaml --record/);
   const config = find(objects, 'ConfigMap', `${String(at(cron, 'metadata.name'))}-spec`);
   const gatePolicy = String(rec(at(config, 'data'))['gate.yaml']);
   assert.ok(gatePolicy.trim() !== '' && gatePolicy !== 'undefined', 'the ConfigMap carries gate.yaml');
@@ -46,6 +47,13 @@ test('the nightly command submits, follows, prints the table and gates: first ni
   mkdirSync(bin);
   symlinkSync(join(repoRoot(), 'services', 'cli', 'bin', 'clue.js'), join(bin, 'clue'));
   writeFileSync(join(etc, 'gate.yaml'), gatePolicy);
+  const nightEnv = () => ({
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLUE_'))),
+    PATH: `${bin}:${process.env['PATH'] ?? ''}`,
+    CLUE_TOKEN_FILE: cluster!.security.tokenFiles.operator,
+    CLUE_TLS_CA: cluster!.security.caFile,
+    CLUE_TLS_SERVER_NAME: 'localhost',
+  });
   const night = (date: string, maxTokens: number) => {
     const spec = { name: 'nightly', models: ['llama-3-8b-instruct'], tasks: ['mednli', 'meqsum'], data: { mednli: data.mednli, meqsum: data.meqsum }, sampling: { temperature: 0, top_p: 1, max_tokens: maxTokens, seed: 0 }, bertscore: false };
     writeFileSync(join(etc, 'nightly.yaml'), stringify(spec));
@@ -53,15 +61,7 @@ test('the nightly command submits, follows, prints the table and gates: first ni
       .replaceAll('/etc/clue/', `${etc}/`)
       .replaceAll(/clue-coordinator:50051/g, cluster!.coordinator)
       .replaceAll('$(date +%F)', date);
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLUE_')));
-    const env = {
-      ...base,
-      PATH: `${bin}:${process.env['PATH'] ?? ''}`,
-      CLUE_TOKEN_FILE: cluster!.security.tokenFiles.operator,
-      CLUE_TLS_CA: cluster!.security.caFile,
-      CLUE_TLS_SERVER_NAME: 'localhost',
-    };
-    const r = spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', env, timeout: 240_000 });
+    const r = spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', env: nightEnv(), timeout: 240_000 });
     return { code: r.status, out: r.stdout, err: r.stderr };
   };
   const first = night('2026-12-01', 0);
@@ -76,4 +76,11 @@ test('the nightly command submits, follows, prints the table and gates: first ni
   const third = night('2026-12-03', 1);
   assert.equal(third.code, 4, third.out + third.err);
   assert.match(third.out, /meqsum|MeQSum/);
+  // Each night's verdict is on its run: clue list shows the trend and the gate, newest first.
+  const list = spawnSync(process.execPath, [join(repoRoot(), 'services', 'cli', 'bin', 'clue.js'), 'list', '--name', 'nightly', '--coordinator', cluster.coordinator], { encoding: 'utf8', env: nightEnv() });
+  assert.equal(list.status, 0, list.stderr);
+  const rows = list.stdout.split('\n').filter((l) => /^r[0-9a-f]{12} /.test(l));
+  assert.deepEqual(rows.map((l) => / (passed|FAILED)(\(\d+\))? /.exec(l)?.[1] ?? '?'), ['FAILED', 'passed', 'passed'], list.stdout);
+  assert.match(third.err, /gate verdict recorded on r[0-9a-f]{12} \(failed\)/);
+  assert.ok(list.stdout.split('\n').every((l) => l.length <= 120), list.stdout);
 });

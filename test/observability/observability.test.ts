@@ -3,8 +3,9 @@
  * vllm-sim) serving /metrics, scraped every second by a real Prometheus. While a run is in progress,
  * every panel query of the Grafana dashboard and every alert expression of the rendered PrometheusRule
  * is evaluated through Prometheus' HTTP API: all parse, and every panel query returns series.
- * `promtool check rules` passes on the rendered rules. Finally no log line of the coordinator and the
- * workers, and no label value Prometheus scraped, contains prompt text or a secret.
+ * `promtool check rules` passes on the rendered rules. Then no log line of the coordinator and the
+ * workers, and no label value Prometheus scraped, contains prompt text or a secret. Finally a recorded
+ * gate verdict fires the ClueGateFailed alert's expression and a passing one clears it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -212,4 +213,33 @@ test('no log line and no metric label carries prompt text or a secret', { timeou
   }
   assert.ok(lines > 20, `only ${lines} log lines`);
   assert.match(readFileSync(join(logDir, 'coordinator.log'), 'utf8'), /"msg":"call refused"/, 'the refusals are logged (without their tokens)');
+});
+
+test('a recorded gate verdict reaches Prometheus: ClueGateFailed fires on a failed verdict and clears on a passing one', { timeout: 120000 }, async () => {
+  const run = await getRun();
+  assert.equal(run.state, 'RUN_STATE_SUCCEEDED', 'the run of the previous test is finished');
+  const rule = renderedRuleGroups()
+    .flatMap((g) => g.rules)
+    .find((r) => r.alert === 'ClueGateFailed');
+  assert.ok(rule, 'the rendered rules have ClueGateFailed');
+  const firing = async (): Promise<string[]> => {
+    const r = await prom!.query(rule.expr, Date.now() / 1000);
+    assert.equal(r.status, 'success', r.error);
+    return (r.data?.result ?? []).map((s) => String(s.metric['name']));
+  };
+  const waitFor = async (want: string[]): Promise<string[]> => {
+    const deadline = Date.now() + 20000;
+    let got = await firing();
+    while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() < deadline) {
+      await sleep(500);
+      got = await firing();
+    }
+    return got;
+  };
+  assert.deepEqual(await firing(), [], 'no verdict recorded yet: nothing fires');
+  await client!.call('recordGateVerdict', { runId, verdict: { passed: false, againstRunId: '', violations: 1, summary: 'FAILED: 1 violation (constructed by the test)' } });
+  const name = (await client!.call<{ spec?: { name?: string } }>('getRun', { runId }, 5000)).spec?.name || 'unnamed';
+  assert.deepEqual(await waitFor([name]), [name], 'ClueGateFailed fires, labelled with the spec name');
+  await client!.call('recordGateVerdict', { runId, verdict: { passed: true, againstRunId: '', violations: 0, summary: 'passed' } });
+  assert.deepEqual(await waitFor([]), [], 'a passing verdict clears it');
 });

@@ -40,6 +40,20 @@ export interface RunRecord {
   readonly reason?: string;
   /** Every unit id of the run, grouped by cell `model.task`. */
   readonly cells: Readonly<Record<string, { units: string[]; samples: number }>>;
+  /** The last regression-gate verdict recorded for the run (`clue gate --record`). */
+  readonly gate?: GateVerdictRecord;
+}
+
+/** What `clue gate` decided about a finished run. */
+export interface GateVerdictRecord {
+  readonly passed: boolean;
+  /** The baseline run; empty when there was none (a first night that passed). */
+  readonly againstRunId: string;
+  readonly violations: number;
+  /** One line naming the violated cells and numbers; no patient text. */
+  readonly summary: string;
+  /** RFC 3339, when the coordinator stored it. */
+  readonly recordedAt: string;
 }
 
 /** KV `clue_units/<unitId>`; DONE is written with compare-and-set, so it happens once. */

@@ -25,6 +25,7 @@ import { RunSubmitter } from './submit.js';
 import { Finalizer } from './finalize.js';
 import { CompletionService } from './completion.js';
 import { RunCanceller } from './cancel.js';
+import { GateVerdicts } from './gate-verdicts.js';
 import { WorkerRegistry } from './workers.js';
 import { AssignmentService } from './assignment.js';
 import { CapacityBoard, CapacityTracker } from './capacity.js';
@@ -149,6 +150,8 @@ export class Coordinator {
     this.reconciler = reconciler;
 
     await reconciler.recover();
+    const gates = new GateVerdicts(ctx);
+    gates.restore((await ctx.runs.list()).map((r) => r.value));
     this.advisories = listenMaxDeliveries(nc, ctx, (unit, deliveries) => completion.deliveriesExhausted(unit.unitId, deliveries));
     if (config.tlsCertFile === null || config.tlsKeyFile === null || config.tokensDir === null) {
       throw new Error('the coordinator needs --tls-cert, --tls-key and --tokens-dir: its gRPC API is served only over TLS, with bearer tokens');
@@ -174,6 +177,7 @@ export class Coordinator {
         ctx,
         submitter,
         canceller,
+        gates,
         registry,
         onRunsChanged: () => assignments.invalidate(),
         submitWarnings: (models) => capacity.warnings(models),

@@ -3,7 +3,7 @@
  * Event counters (submitted runs, completed/failed/dead-lettered units, samples, tokens, GPU-seconds)
  * are bumped where the event happens; the state gauges (runs by state, units by state per cell, run
  * progress and ETA, queue depth, workers up) are recomputed from KV on every reconcile tick
- * (see metrics-snapshot.ts). Labels are bounded ids only — model key, task id, state, kind and run
+ * (see metrics-snapshot.ts); the gate gauges follow recorded verdicts (gate-verdicts.ts). Labels are bounded ids only — model key, task id, state, kind and run
  * id (a handful of runs per night; a run's series are dropped once it is final) — never text.
  */
 import { createServer, type Server } from 'node:http';
@@ -94,6 +94,18 @@ export class CoordinatorMetrics {
     registers: [this.registry],
   });
   readonly runsActive = new Gauge({ name: 'clue_coordinator_runs_active', help: 'Runs pending or running', registers: [this.registry] });
+  readonly gatePassed = new Gauge({
+    name: 'clue_nightly_gate_passed',
+    help: "The regression gate's last recorded verdict per spec name (clue gate --record): 1 passed, 0 failed; restored from the run records at start-up",
+    labelNames: ['name'],
+    registers: [this.registry],
+  });
+  readonly gateTimestamp = new Gauge({
+    name: 'clue_nightly_gate_timestamp_seconds',
+    help: 'When the verdict in clue_nightly_gate_passed was recorded (Unix seconds)',
+    labelNames: ['name'],
+    registers: [this.registry],
+  });
   readonly workersLive = new Gauge({ name: 'clue_workers_up', help: 'Workers seen within 3 heartbeats', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

@@ -47,6 +47,8 @@ export interface RunMessage {
   etaSeconds: number;
   reason: string;
   waiting: { model: string; reason: string; seconds: number }[];
+  /** The last recorded gate verdict; absent when none. */
+  gate?: { passed: boolean; againstRunId: string; violations: number; summary: string; recordedAt: string };
 }
 
 /** `succeeded` -> `RUN_STATE_SUCCEEDED`. */
@@ -140,6 +142,7 @@ export function buildRunMessage(
     etaSeconds: final ? 0 : (ctx.capacity?.eta(run.id) ?? (rate > 0 ? Math.max(0, samplesTotal - samplesDone) / rate : 0)),
     reason: run.reason ?? '',
     waiting: final ? [] : (ctx.capacity?.waitingFor(waitingCandidates(run, statuses)) ?? []),
+    ...(run.gate ? { gate: { ...run.gate } } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GATE_POLICY_DEFAULTS, evaluateGate, parseGatePolicy, renderGate } from './gate.js';
+import { GATE_POLICY_DEFAULTS, evaluateGate, gateSummary, parseGatePolicy, renderGate } from './gate.js';
 import { GatePolicyError } from './errors.js';
 import { diffRuns } from './run-diff.js';
 import { makeRun, synthSamples } from './test-support.js';
@@ -66,6 +66,14 @@ test('a constructed regression fails: a significant cell drop, a failed cell and
   const text = renderGate(verdict);
   assert.match(text, /^Gate FAILED: 3 violations/);
   assert.ok(text.split('\n').every((l) => l.length <= 120));
+  // The one line `clue gate --record` stores: every violation while it fits, then how many more.
+  const line = gateSummary(verdict);
+  assert.match(line, /^FAILED: 3 violations: mistral-7b-instruct-v0-2 × MeDiSumQA: .*; .*failed in B .*; .*CLUE AVG/);
+  assert.doesNotMatch(line, /\n/);
+  const short = gateSummary(verdict, 150);
+  assert.ok(short.length <= 150 + 20, short);
+  assert.match(short, /^FAILED: 3 violations: .* … \(\+\d more\)$/);
+  assert.match(gateSummary(evaluateGate(diffRuns(a, a), GATE_POLICY_DEFAULTS)), /^passed \(policy: maxCellDrop 2 points/);
 
   // The CLUE AVG drop itself (no failed cell): the medisumqa drop lowers Level 2 and so CLUE AVG.
   const onlyDrop = evaluateGate(diffRuns(a, run('b', -0.1, 14)), { ...GATE_POLICY_DEFAULTS, maxCellDrop: null });

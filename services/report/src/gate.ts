@@ -154,6 +154,21 @@ function describePolicy(p: GatePolicy): string {
   return `maxCellDrop ${pts(p.maxCellDrop)}, failOnFailedCell ${p.failOnFailedCell}, maxClueAvgDrop ${pts(p.maxClueAvgDrop)}, failOnUntestedCell ${p.failOnUntestedCell}`;
 }
 
+/** The verdict on one line of at most `maxChars` (what `clue gate --record` stores on the run). */
+export function gateSummary(verdict: GateVerdict, maxChars = 1000): string {
+  const n = verdict.violations.length;
+  if (verdict.passed) return `passed (policy: ${describePolicy(verdict.policy)})`;
+  let out = `FAILED: ${n} violation${n === 1 ? '' : 's'}`;
+  for (let i = 0; i < n; i++) {
+    const more = n - i - 1;
+    const next = `${i === 0 ? ': ' : '; '}${verdict.violations[i]!.message.replace(/\s+/g, ' ')}`;
+    const tail = more > 0 ? ` … (+${more} more)` : '';
+    if (out.length + next.length + tail.length > maxChars) return `${out} … (+${n - i} more)`;
+    out += next;
+  }
+  return out;
+}
+
 /** The verdict for the terminal (lines of at most 120 characters). */
 export function renderGate(verdict: GateVerdict): string {
   const n = verdict.violations.length;

@@ -19,6 +19,7 @@ export {
   parseGatePolicy,
   evaluateGate,
   renderGate,
+  gateSummary,
   GATE_POLICY_DEFAULTS,
   type GatePolicy,
   type GateVerdict,

@@ -2,12 +2,13 @@
  * `clue report`, `clue diff`, `clue gate`: what a finished run becomes for people (@clue/report).
  *   clue report RUN [--against RUN|last-success] --out FILE.html   the self-contained HTML report
  *   clue diff A B [--format table|json]                             per-cell differences B − A with 95 % paired bootstrap CIs
- *   clue gate RUN --against RUN|last-success [--policy FILE]        exit 4 when the policy is violated
+ *   clue gate RUN --against RUN|last-success [--policy FILE] [--record]  exit 4 when the policy is violated;
+ *                                                                   --record stores the verdict on the run
  */
 import type { Argv } from 'yargs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ClueError } from '@clue/tasks';
-import { diffRuns, evaluateGate, parseGatePolicy, renderDiff, renderGate, renderReportHtml, type RunData } from '@clue/report';
+import { diffRuns, evaluateGate, gateSummary, parseGatePolicy, renderDiff, renderGate, renderReportHtml, type GateVerdict, type RunData } from '@clue/report';
 import { connectionOptions, withClient } from '../connection.js';
 import { loadRunData, resolveAgainst } from '../run-data.js';
 import type { CoordinatorClient } from '../grpc-client.js';
@@ -75,14 +76,20 @@ export function registerReport(y: Argv): Argv {
             choices: ['fail', 'pass'] as const,
             default: 'fail' as const,
             describe: 'when --against last-success finds no earlier succeeded run (the first night): fail (exit 2) or pass',
+          })
+          .option('record', {
+            type: 'boolean',
+            default: false,
+            describe: 'store the verdict on the run (clue list, clue_nightly_gate_passed and the ClueGateFailed alert); needs an operator token',
           }),
       async (argv) => {
         const policy = argv.policy ? parseGatePolicy(readPolicy(argv.policy), argv.policy) : parseGatePolicy('{}', 'the default policy');
+        const runId = argv.run as string;
         const verdict = await withClient(argv, async (c) => {
-          const otherId = await againstId(c, argv.run as string, argv.against, argv['without-baseline'] === 'pass');
-          if (otherId === null) return null;
-          const { run, other } = await loadPair(c, argv.run as string, otherId);
-          return evaluateGate(diffRuns(other!, run), policy);
+          const otherId = await againstId(c, runId, argv.against, argv['without-baseline'] === 'pass');
+          const v = otherId === null ? null : await loadPair(c, runId, otherId).then(({ run, other }) => evaluateGate(diffRuns(other!, run), policy));
+          if (argv.record) await recordVerdict(c, runId, otherId, v);
+          return v;
         });
         if (verdict === null) {
           info(`no succeeded run of the same name before ${argv.run as string}: nothing to compare with, the gate passes (--without-baseline pass)`);
@@ -92,6 +99,15 @@ export function registerReport(y: Argv): Argv {
         if (!verdict.passed) process.exitCode = EXIT_GATE;
       },
     );
+}
+
+/** RecordGateVerdict: the verdict (null: no baseline, passed) on one line, stored on the run. */
+async function recordVerdict(c: CoordinatorClient, runId: string, against: string | null, v: GateVerdict | null): Promise<void> {
+  const verdict = v
+    ? { passed: v.passed, againstRunId: against ?? '', violations: v.violations.length, summary: gateSummary(v) }
+    : { passed: true, againstRunId: '', violations: 0, summary: 'passed: no earlier succeeded run to compare with (--without-baseline pass)' };
+  await c.call('recordGateVerdict', { runId, verdict });
+  info(`gate verdict recorded on ${runId} (${verdict.passed ? 'passed' : 'failed'})`);
 }
 
 function readPolicy(file: string): string {

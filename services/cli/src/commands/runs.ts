@@ -3,6 +3,9 @@ import type { Argv } from 'yargs';
 import { connectionOptions, withClient } from '../connection.js';
 import { RESULTS_FORMATS, resultsOutput, type ResultsFormat } from '../results/print.js';
 import { duration, runState, type RunMsg } from '../progress.js';
+import { loadRunList, renderRunList } from '../run-list.js';
+import { wholeNumber } from '../flag-checks.js';
+import { getModel } from '@clue/tasks';
 import { writeLines } from '../output.js';
 
 export function registerRuns(y: Argv): Argv {
@@ -22,16 +25,16 @@ export function registerRuns(y: Argv): Argv {
     )
     .command(
       'list',
-      'List runs',
-      (c) => connectionOptions(c).option('limit', { type: 'number', default: 20 }),
+      'List recent runs, newest first, with their CLUE AVG, its change against the previous run of the same name, and the gate verdict',
+      (c) =>
+        connectionOptions(c)
+          .option('limit', { type: 'number', default: 20, coerce: wholeNumber('limit', 1, 500) })
+          .option('name', { type: 'string', describe: "only runs of this spec name (the nightly CronJob's runs share one)" })
+          .option('model', { type: 'string', describe: "the trend of one model's CLUE AVG instead of the mean over the run's models" }),
       async (argv) => {
-        const r = await withClient(argv, (c) => c.call<{ runs: (RunMsg & { createdAt: string; spec: { name: string } })[] }>('listRuns', { limit: argv.limit }));
-        await writeLines(
-          r.runs.map((run) => {
-            const pct = run.samplesTotal ? ((100 * run.samplesDone) / run.samplesTotal).toFixed(1) : '0.0';
-            return `${run.id}  ${runState(run.state).padEnd(9)}  ${pct.padStart(5)}%  ${run.createdAt}  ${run.spec?.name ?? ''}`;
-          }),
-        );
+        const model = argv.model === undefined ? undefined : getModel(argv.model).key;
+        const { runs, averages } = await withClient(argv, (c) => loadRunList(c, { limit: argv.limit, ...(argv.name !== undefined ? { name: argv.name } : {}), ...(model ? { model } : {}) }));
+        await writeLines(renderRunList(runs, averages, model ? { model } : {}));
       },
     )
     .command(

@@ -12,6 +12,7 @@ export const COORDINATOR_ROLES: Readonly<Record<string, readonly ApiRole[]>> = {
   SubmitRun: OPERATE,
   CancelRun: OPERATE,
   RegisterDataset: OPERATE,
+  RecordGateVerdict: OPERATE,
   GetRun: READ,
   ListRuns: READ,
   WatchRun: READ,

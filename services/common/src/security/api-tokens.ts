@@ -1,7 +1,7 @@
 /**
  * Bearer tokens of the coordinator's gRPC services. Three roles:
  * - reader: the read-only calls of the public API (GetRun, ListRuns, WatchRun, GetResults, ListWorkers);
- * - operator: everything a reader may, plus SubmitRun, CancelRun and RegisterDataset;
+ * - operator: everything a reader may, plus SubmitRun, CancelRun, RegisterDataset and RecordGateVerdict;
  * - worker: the WorkerApi only (never the public API).
  * A token belongs to exactly one role: the same token under two roles is a configuration error.
  * Tokens are compared by their SHA-256 (a Map of digests, so no token is kept or compared in the clear).

@@ -6,6 +6,7 @@ import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/g
 import type { CoordinatorContext } from '../context.js';
 import type { RunSubmitter } from '../submit.js';
 import type { RunCanceller } from '../cancel.js';
+import type { GateVerdicts, GateVerdictMessage } from '../gate-verdicts.js';
 import type { WorkerRegistry } from '../workers.js';
 import type { RunSpecMessage } from '../spec.js';
 import { checkRunId, getRun, listRuns, loadRunMessage, type RunMessage } from '../run-view.js';
@@ -20,6 +21,7 @@ export interface CoordinatorServiceDeps {
   readonly ctx: CoordinatorContext;
   readonly submitter: RunSubmitter;
   readonly canceller: RunCanceller;
+  readonly gates: GateVerdicts;
   readonly registry: WorkerRegistry;
   /** Called after a run was created or cancelled (the scheduler's cache is stale). */
   readonly onRunsChanged: () => void;
@@ -48,6 +50,9 @@ export function coordinatorService(deps: CoordinatorServiceDeps): UntypedService
       deps.onRunsChanged();
       return loadRunMessage(ctx, run);
     }),
+    RecordGateVerdict: unary(log, 'RecordGateVerdict', async (req: { runId?: string; verdict?: GateVerdictMessage | null }) =>
+      loadRunMessage(ctx, await deps.gates.record(req.runId, req.verdict)),
+    ),
     GetResults: unary(log, 'GetResults', (req: { runId?: string }) => getResults(ctx, req.runId ?? '')),
     ListWorkers: unary(log, 'ListWorkers', async () => ({ workers: await deps.registry.listMessages() })),
     RegisterDataset: unary(log, 'RegisterDataset', async (req: { task?: string; fileName?: string; content?: Buffer }) => {
