@@ -14,6 +14,7 @@ import { placeNode, scorersWanted, type GroupState, type ModelDemand, type NodeV
 import { cellKey, isUnitFinal, type GroupRecord, type WorkerRecord } from './records.js';
 import { checkWorkerId, type WorkerRegistry } from './workers.js';
 import { Mutex } from './concurrency.js';
+import { ENGINE_GROUP_BOUNDS, MAX_GROUPS } from './grpc/limits.js';
 import { BERTSCORE_TASKS } from '@clue/tasks';
 
 /** GPUs of the live workers (a worker counted once, its fresh report winning). */
@@ -76,8 +77,6 @@ export interface ClusterSnapshot {
 
 /** How long a snapshot is reused. */
 const SNAPSHOT_TTL_MS = 1000;
-/** Most groups a worker may report (a node has at most 64 GPUs). */
-const MAX_GROUPS = 64;
 const GROUP_STATES: readonly GroupState[] = ['loading', 'serving', 'failed', 'releasing'];
 /** Reports already learned from (load times, failures), by worker|group|value; bounded. */
 const MAX_SEEN = 10_000;
@@ -125,7 +124,8 @@ export function parseGroups(rec: WorkerRecord, groups: readonly EngineGroupMessa
   const taken = new Set<number>();
   return groups.map((g, i) => {
     const id = (g.id ?? '').trim();
-    if (id === '' || id.length > 300) throw invalidArgument(`groups[${i}].id`, 'must be the id of a group the coordinator assigned (1-300 characters)');
+    const maxId = ENGINE_GROUP_BOUNDS.id.maxChars;
+    if (id === '' || id.length > maxId) throw invalidArgument(`groups[${i}].id`, `must be the id of a group the coordinator assigned (1-${maxId} characters)`);
     const gpus = [...(g.gpuIndices ?? [])];
     if (gpus.length === 0) throw invalidArgument(`groups[${i}].gpu_indices`, 'a group holds at least one GPU');
     for (const x of gpus) {
@@ -136,7 +136,7 @@ export function parseGroups(rec: WorkerRecord, groups: readonly EngineGroupMessa
     const state = (g.state ?? '') as GroupState;
     if (!GROUP_STATES.includes(state)) throw invalidArgument(`groups[${i}].state`, `must be one of ${GROUP_STATES.join(', ')}, got '${g.state ?? ''}'`);
     const model = (g.model ?? '').trim();
-    if (model === '' || model.length > 200) throw invalidArgument(`groups[${i}].model`, 'must be a catalog key');
+    if (model === '' || model.length > ENGINE_GROUP_BOUNDS.model.maxChars) throw invalidArgument(`groups[${i}].model`, 'must be a catalog key');
     const count = (v: number | undefined, name: string, max: number): number => {
       const n = v ?? 0;
       if (!Number.isInteger(n) || n < 0 || n > max) throw invalidArgument(`groups[${i}].${name}`, `must be a whole number from 0 to ${max}, got ${n}`);
@@ -149,11 +149,11 @@ export function parseGroups(rec: WorkerRecord, groups: readonly EngineGroupMessa
       gpus,
       model,
       state,
-      unitsRunning: count(g.unitsRunning, 'units_running', 1024),
-      tensorParallelSize: count(g.tensorParallelSize, 'tensor_parallel_size', 64) || gpus.length,
+      unitsRunning: count(g.unitsRunning, 'units_running', ENGINE_GROUP_BOUNDS.units_running.max),
+      tensorParallelSize: count(g.tensorParallelSize, 'tensor_parallel_size', ENGINE_GROUP_BOUNDS.tensor_parallel_size.max) || gpus.length,
       loadSeconds,
-      failureCode: (g.failureCode ?? '').slice(0, 100),
-      failureReason: (g.failureReason ?? '').slice(0, 500),
+      failureCode: (g.failureCode ?? '').slice(0, ENGINE_GROUP_BOUNDS.failure_code.maxChars),
+      failureReason: (g.failureReason ?? '').slice(0, ENGINE_GROUP_BOUNDS.failure_reason.maxChars),
     };
   });
 }

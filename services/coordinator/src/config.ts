@@ -50,8 +50,6 @@ export interface CoordinatorConfig {
   readonly shutdownGraceSeconds: number;
   /** `exact` means or CLUE's arithmetic (`clue`: first sample counted twice, 2-decimal rounding). */
   readonly aggregation: 'exact' | 'clue';
-  /** Largest gRPC message accepted (datasets are sent in one message). */
-  readonly maxMessageBytes: number;
   readonly logLevel: string;
 }
 
@@ -124,7 +122,6 @@ export const CONFIG_OPTIONS = {
   },
   'shutdown-grace-seconds': { env: 'CLUE_SHUTDOWN_GRACE_SECONDS', kind: 'number', default: '10', min: 0, max: 3600, describe: 'grace period before in-flight calls are cancelled' },
   aggregation: { env: 'CLUE_AGGREGATION', kind: 'string', default: 'exact', choices: ['exact', 'clue'], describe: "cell means: exact, or CLUE's arithmetic" },
-  'max-message-mib': { env: 'CLUE_MAX_MESSAGE_MIB', kind: 'int', default: '512', min: 4, max: 2047, describe: 'largest gRPC message accepted, in MiB (datasets)' },
   'log-level': { env: 'CLUE_LOG_LEVEL', kind: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'log level (logs go to stderr)' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -232,7 +229,6 @@ function parseConfig(argv: readonly string[], env: Readonly<Record<string, strin
     gpusPerScorer: num('gpus-per-scorer'),
     shutdownGraceSeconds: num('shutdown-grace-seconds'),
     aggregation: str('aggregation') as 'exact' | 'clue',
-    maxMessageBytes: num('max-message-mib') * 1024 * 1024,
     logLevel: str('log-level'),
   });
   if (requireSecurity) issues.push(...securityIssues(config));

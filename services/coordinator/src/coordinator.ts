@@ -172,7 +172,7 @@ export class Coordinator {
       },
       host: config.grpcHost,
       port: config.grpcPort,
-      maxMessageBytes: config.maxMessageBytes,
+      onOutOfBounds: (method, e) => logger.debug({ method, field: e.field }, 'request out of bounds'),
       coordinator: coordinatorService({
         ctx,
         submitter,

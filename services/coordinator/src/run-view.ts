@@ -6,6 +6,7 @@ import type { RunStateName } from '@clue/common';
 import { BERTSCORE_SCORER_KEY, BERTSCORE_TASKS, type TaskId } from '@clue/tasks';
 import type { CoordinatorContext } from './context.js';
 import { CoordinatorError } from './errors.js';
+import { LIST_RUNS_MAX, RUN_ID } from './grpc/limits.js';
 import { cellRecordKey, isRunFinal, type CellRecord, type StoredRunRecord, type StoredUnitRecord } from './records.js';
 
 /** The CellStatus message (camelCase). */
@@ -63,7 +64,7 @@ export function runStateEnum(state: RunStateName): string {
 export function checkRunId(runId: string | undefined): string {
   const id = (runId ?? '').trim();
   if (id === '') throw new CoordinatorError('INVALID_ARGUMENT', 'run_id: is required', { field: 'run_id' });
-  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new CoordinatorError('NOT_FOUND', `run '${id}' does not exist`, { field: 'run_id' });
+  if (id.length > RUN_ID.maxChars || !RUN_ID.pattern!.re.test(id)) throw new CoordinatorError('NOT_FOUND', `run '${id}' does not exist`, { field: 'run_id' });
   return id;
 }
 
@@ -170,9 +171,9 @@ export async function getRun(ctx: CoordinatorContext, runId: string): Promise<Ru
   return loadRunMessage(ctx, await requireRun(ctx, runId));
 }
 
-/** ListRuns: newest first, at most `limit` (0 = 20, capped at 500). */
+/** ListRuns: newest first, at most `limit` (0 = 20, capped at {@link LIST_RUNS_MAX}). */
 export async function listRuns(ctx: CoordinatorContext, limit: number): Promise<RunMessage[]> {
-  const n = limit > 0 ? Math.min(limit, 500) : 20;
+  const n = limit > 0 ? Math.min(limit, LIST_RUNS_MAX) : 20;
   const runs = (await ctx.runs.list())
     .map((r) => r.value)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id))

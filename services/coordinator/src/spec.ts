@@ -1,14 +1,18 @@
 /**
  * Validation of a submitted RunSpec into a {@link RunSpecRecord}: models (catalog keys, Hugging Face
  * ids, aliases; a preset adds its models), tasks, one registered dataset per task, sampling ranges,
- * max_samples. Every problem is reported at once, each naming its field (`spec.models[1]: unknown
- * model 'gpt-5'; did you mean: ...`). Also derives the idempotency key and the run id.
+ * max_samples. Lengths, counts and number ranges come from the bounds table (grpc/limits.ts) and are
+ * checked first, so an oversized spec costs nothing further; otherwise every problem is reported
+ * at once, each naming its field (`spec.models[1]: unknown model 'gpt-5'; did you mean: ...`). Also
+ * derives the idempotency key and the run id.
  */
 import { createHash } from 'node:crypto';
 import type { RunSpecRecord, SamplingSpec } from '@clue/common';
 import { ClueError, getModel, parseTaskId, presetModels, type TaskId } from '@clue/tasks';
 import { CoordinatorError } from './errors.js';
 import type { DatasetDescription } from './records.js';
+import { RUN_SPEC_BOUNDS } from './grpc/limits.js';
+import { BoundIssues, boundsError, checkMessage } from './grpc/request-bounds.js';
 
 /** The RunSpec message as @grpc/proto-loader decodes it (camelCase, defaults filled in). */
 export interface RunSpecMessage {
@@ -33,8 +37,6 @@ export type DatasetLookup = (sha256: string) => Promise<DatasetDescription | nul
 export const DEFAULT_SAMPLING: SamplingSpec = Object.freeze({ temperature: 1, topP: 1, maxTokens: 0, seed: 0 });
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
-const MAX_NAME = 200;
-const MAX_KEY = 256;
 
 /** `r` + 12 hex characters of sha256(idempotency key): token safe, and the same key gives the same run. */
 export function runIdFor(idempotencyKey: string): string {
@@ -96,22 +98,11 @@ function resolveTasks(msg: RunSpecMessage, issues: string[]): TaskId[] {
   return [...new Set(tasks)];
 }
 
-function resolveSampling(msg: RunSpecMessage, issues: string[]): SamplingSpec {
+/** The sampling values (their ranges are checked with the bounds table, before this). */
+function resolveSampling(msg: RunSpecMessage): SamplingSpec {
   const s = msg.sampling;
   if (!s) return DEFAULT_SAMPLING;
-  const temperature = s.temperature ?? 0;
-  const topP = s.topP ?? 0;
-  const maxTokens = s.maxTokens ?? 0;
-  const seed = s.seed ?? 0;
-  if (!(Number.isFinite(temperature) && temperature >= 0 && temperature <= 2)) {
-    issues.push(`spec.sampling.temperature: must be in [0, 2], got ${temperature}`);
-  }
-  if (!(Number.isFinite(topP) && topP > 0 && topP <= 1)) issues.push(`spec.sampling.top_p: must be in (0, 1], got ${topP}`);
-  if (!(Number.isInteger(maxTokens) && maxTokens >= 0)) {
-    issues.push(`spec.sampling.max_tokens: must be a whole number >= 0 (0 = the task's CLUE value), got ${maxTokens}`);
-  }
-  if (!(Number.isSafeInteger(seed) && seed >= 0)) issues.push(`spec.sampling.seed: must be a whole number >= 0, got ${seed}`);
-  return { temperature, topP, maxTokens, seed };
+  return { temperature: s.temperature ?? 0, topP: s.topP ?? 0, maxTokens: s.maxTokens ?? 0, seed: s.seed ?? 0 };
 }
 
 async function resolveDatasets(msg: RunSpecMessage, tasks: readonly TaskId[], lookup: DatasetLookup, issues: string[]): Promise<Record<string, string>> {
@@ -149,16 +140,19 @@ async function resolveDatasets(msg: RunSpecMessage, tasks: readonly TaskId[], lo
  */
 export async function validateSpec(msg: RunSpecMessage | null | undefined, lookup: DatasetLookup): Promise<RunSpecRecord> {
   if (!msg) throw new CoordinatorError('INVALID_ARGUMENT', 'spec: a run spec is required', { field: 'spec' });
+  const bounds = new BoundIssues();
+  checkMessage(RUN_SPEC_BOUNDS, msg as Record<string, unknown>, 'spec', bounds);
+  // Too long or too many: nothing else is looked at (resolving 20,000 unknown model names is what
+  // blocked the event loop in #14). Numbers out of range are reported with the other problems.
+  if (bounds.oversize) throw boundsError(bounds.lines);
   const issues: string[] = [];
   const name = (msg.name ?? '').trim();
-  if (name.length > MAX_NAME) issues.push(`spec.name: at most ${MAX_NAME} characters, got ${name.length}`);
   const models = resolveModels(msg, issues);
   const tasks = resolveTasks(msg, issues);
-  const sampling = resolveSampling(msg, issues);
+  issues.push(...bounds.lines);
+  const sampling = resolveSampling(msg);
   const maxSamples = msg.maxSamples ?? 0;
-  if (!(Number.isInteger(maxSamples) && maxSamples >= 0)) issues.push(`spec.max_samples: must be a whole number >= 0 (0 = all), got ${maxSamples}`);
   const key = (msg.idempotencyKey ?? '').trim();
-  if (key.length > MAX_KEY) issues.push(`spec.idempotency_key: at most ${MAX_KEY} characters, got ${key.length}`);
   const datasets = await resolveDatasets(msg, tasks, lookup, issues);
   if (issues.length > 0) {
     const field = issues[0]!.slice(0, issues[0]!.indexOf(':'));

@@ -7,6 +7,7 @@ import { getGpuClass } from '@clue/tasks';
 import type { CoordinatorContext } from './context.js';
 import { CoordinatorError, invalidArgument } from './errors.js';
 import { nowIso, type WorkerRecord } from './records.js';
+import { WORKER_ID } from './grpc/limits.js';
 
 /** A GPU as the proto carries it (camelCase). */
 export interface GpuMessage {
@@ -44,7 +45,9 @@ const WORKER_ID_RE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 export function checkWorkerId(id: string | undefined): string {
   const w = (id ?? '').trim();
   if (w === '') throw invalidArgument('worker_id', 'is required');
-  if (w.length > 200 || !WORKER_ID_RE.test(w)) throw invalidArgument('worker_id', `'${w}' must be letters, digits, '_', '-' and '.' (at most 200)`);
+  if (w.length > WORKER_ID.maxChars || !WORKER_ID_RE.test(w)) {
+    throw invalidArgument('worker_id', `'${w}' must be letters, digits, '_', '-' and '.' (at most ${WORKER_ID.maxChars})`);
+  }
   return w;
 }
 

@@ -2,12 +2,16 @@
  * The gRPC server: Coordinator and WorkerApi on one port, plus the standard health service
  * (grpc.health.v1; overall status under "" and per service). TLS only; every Coordinator and
  * WorkerApi call needs a bearer token of a role the method allows (the health service needs none, for
- * probes). Shutdown: tryShutdown (stop accepting, wait for in-flight calls), then forceShutdown after
- * the grace period.
+ * probes). Every request is checked against the bounds table (limits.ts) after authentication and
+ * before its handler runs. Shutdown: tryShutdown (stop accepting, wait for in-flight calls), then
+ * forceShutdown after the grace period.
  */
 import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { COORDINATOR_ROLES, WORKER_API_ROLES, guardService, loadClueProto, serverTlsCredentials, type Denial, type TokenTable } from '@clue/common';
+import type { CoordinatorError } from '../errors.js';
+import { COORDINATOR_LIMITS, SERVER_MAX_RECEIVE_BYTES, SERVER_MAX_SEND_BYTES, WORKER_API_LIMITS } from './limits.js';
+import { boundedDefinition, boundedService } from './request-bounds.js';
 
 /** Health-checked service names. */
 export const HEALTH_SERVICES = ['', 'clue.v1.Coordinator', 'clue.v1.WorkerApi'] as const;
@@ -33,9 +37,10 @@ export interface GrpcServerOptions {
   readonly tokens: TokenTable;
   /** Called for every refused call (logs and metrics; no token in it). */
   readonly onDenied?: (d: Denial) => void;
+  /** Called for every request refused by the bounds table (unary and server-streaming calls). */
+  readonly onOutOfBounds?: (method: string, e: CoordinatorError) => void;
   readonly host: string;
   readonly port: number;
-  readonly maxMessageBytes: number;
   readonly coordinator: UntypedServiceImplementation;
   readonly workerApi: UntypedServiceImplementation;
 }
@@ -43,19 +48,32 @@ export interface GrpcServerOptions {
 /** Creates, binds and starts the server (health NOT_SERVING until `setHealth('SERVING')`). */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<BoundGrpcServer> {
   const proto = loadClueProto();
+  // Receive: the largest legitimate request (RegisterDataset); each method's own, smaller bound is
+  // checked on the encoded bytes before decoding. Send: the largest reply (docs/limits.md).
   const server = new Server({
-    'grpc.max_receive_message_length': options.maxMessageBytes,
-    'grpc.max_send_message_length': options.maxMessageBytes,
+    'grpc.max_receive_message_length': SERVER_MAX_RECEIVE_BYTES,
+    'grpc.max_send_message_length': SERVER_MAX_SEND_BYTES,
   });
   const creds = serverTlsCredentials(options.tls.certFile, options.tls.keyFile);
   const guard = { tokens: options.tokens, ...(options.onDenied ? { onDenied: options.onDenied } : {}) };
+  const onReject = options.onOutOfBounds ?? ((): void => undefined);
+  const coordinatorDef = boundedDefinition(proto.Coordinator.service, COORDINATOR_LIMITS);
+  const workerApiDef = boundedDefinition(proto.WorkerApi.service, WORKER_API_LIMITS);
   server.addService(
-    proto.Coordinator.service,
-    guardService(proto.Coordinator.service, options.coordinator, { ...guard, roles: COORDINATOR_ROLES, hint: 'clue reads it from CLUE_TOKEN or --token-file' }),
+    coordinatorDef,
+    guardService(coordinatorDef, boundedService(coordinatorDef, options.coordinator, onReject), {
+      ...guard,
+      roles: COORDINATOR_ROLES,
+      hint: 'clue reads it from CLUE_TOKEN or --token-file',
+    }),
   );
   server.addService(
-    proto.WorkerApi.service,
-    guardService(proto.WorkerApi.service, options.workerApi, { ...guard, roles: WORKER_API_ROLES, hint: 'the worker reads it from --token-file or CLUE_TOKEN' }),
+    workerApiDef,
+    guardService(workerApiDef, boundedService(workerApiDef, options.workerApi, onReject), {
+      ...guard,
+      roles: WORKER_API_ROLES,
+      hint: 'the worker reads it from --token-file or CLUE_TOKEN',
+    }),
   );
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, 'NOT_SERVING' as ServingStatus])));
   health.addToServer(server);

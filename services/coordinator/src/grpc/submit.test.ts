@@ -71,9 +71,9 @@ test('spec validation table: each bad field is INVALID_ARGUMENT naming it', asyn
     ['not a sha256', { datasets: { mednli: 'x', meqsum: 'y' } }, /^spec\.datasets\.mednli: 'x' is not a sha256/],
     ['temperature', { sampling: { temperature: 2.5, topP: 1, maxTokens: 0, seed: 0 } }, /^spec\.sampling\.temperature: must be in \[0, 2\], got 2\.5/],
     ['top_p 0', { sampling: { temperature: 1, topP: 0, maxTokens: 0, seed: 0 } }, /^spec\.sampling\.top_p: must be in \(0, 1\], got 0/],
-    ['max_tokens', { sampling: { temperature: 1, topP: 1, maxTokens: -1, seed: 0 } }, /^spec\.sampling\.max_tokens: must be a whole number >= 0/],
-    ['seed', { sampling: { temperature: 1, topP: 1, maxTokens: 0, seed: -5 } }, /^spec\.sampling\.seed: must be a whole number >= 0/],
-    ['max_samples', { maxSamples: -1 }, /^spec\.max_samples: must be a whole number >= 0/],
+    ['max_tokens', { sampling: { temperature: 1, topP: 1, maxTokens: -1, seed: 0 } }, /^spec\.sampling\.max_tokens: must be a whole number from 0 to 131072 \(0 = the task's CLUE value\), got -1/],
+    ['seed', { sampling: { temperature: 1, topP: 1, maxTokens: 0, seed: -5 } }, /^spec\.sampling\.seed: must be a whole number from 0 to 9007199254740991, got -5/],
+    ['max_samples', { maxSamples: -1 }, /^spec\.max_samples: must be a whole number from 0 to 10000000 \(0 = all\), got -1/],
   ];
   for (const [name, patch, re] of cases) {
     await assert.rejects(rpc(c.clients.coordinator, 'SubmitRun', { spec: { ...goodSpec(), ...patch } }), (e: ServiceError) => {

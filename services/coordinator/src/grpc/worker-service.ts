@@ -10,6 +10,7 @@ import type { AssignmentService, AssignmentMessage } from '../assignment.js';
 import type { CompletionService, CompleteUnitMessage, FailUnitMessage } from '../completion.js';
 import type { ProgressReport } from '../progress.js';
 import { grpcError, logFailure, unary } from './call.js';
+import { requestViolation } from './request-bounds.js';
 
 /** What the WorkerApi service needs. */
 export interface WorkerServiceDeps {
@@ -45,7 +46,17 @@ export function workerService(deps: WorkerServiceDeps): UntypedServiceImplementa
     ReportProgress: (call: ServerReadableStream<ProgressReport, Record<string, never>>, callback: sendUnaryData<Record<string, never>>) => {
       let chain = Promise.resolve();
       let failed = false;
+      let rejected = false;
       call.on('data', (r: ProgressReport) => {
+        if (rejected) return;
+        // Bounds are checked per streamed message (the server checks unary requests before the handler).
+        const v = requestViolation(r);
+        if (v) {
+          rejected = true;
+          logFailure(log, 'ReportProgress', v);
+          callback(grpcError(v));
+          return;
+        }
         chain = chain.then(() =>
           onProgress(deps, r).catch((e: unknown) => {
             // Progress is advisory: a failed write (e.g. NATS briefly away) must not break the worker's stream.
@@ -58,6 +69,7 @@ export function workerService(deps: WorkerServiceDeps): UntypedServiceImplementa
         logFailure(log, 'ReportProgress', e);
       });
       call.on('end', () => {
+        if (rejected) return;
         void chain.then(() => (failed ? callback(grpcError(new Error('stream failed'))) : callback(null, {})));
       });
     },

@@ -38,6 +38,9 @@ import { ScorerUnsupportedError } from './bertscore-embed.js';
 import { ScorerService } from './scorer-service.js';
 import type { UnitRunner } from './unit-runner.js';
 
+/** Longest failure reason reported in the group's status. */
+const MAX_FAILURE_REASON = 500;
+
 /** What the coordinator assigned (proto GroupAssignment). */
 export interface GroupSpec {
   readonly id: string;
@@ -263,7 +266,9 @@ export class EngineGroup {
   }
 
   private fail(code: string, reason: string): void {
-    this.failure = { code, reason };
+    // The coordinator refuses a GetAssignment whose failure_reason exceeds 1024 characters (docs/limits.md).
+    const short = reason.length > MAX_FAILURE_REASON ? `${reason.slice(0, MAX_FAILURE_REASON - 1)}…` : reason;
+    this.failure = { code, reason: short };
     this.state.tryTo('failed', `${code}: ${reason}`);
   }
 
