@@ -67,6 +67,11 @@ export interface RequestLimits {
   readonly maxBytes: number;
 }
 
+/** `top_p` -> `topP`, as @grpc/proto-loader names fields (keepCase false). */
+export function camelName(protoName: string): string {
+  return protoName.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
 const KIB = 1024;
 const MIB = 1024 * KIB;
 

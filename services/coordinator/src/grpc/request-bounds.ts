@@ -13,8 +13,10 @@
  * the limit is 200`, `run_id: is 5242880 bytes encoded; the limit of GetRun requests is 147`.
  */
 import type { ServiceDefinition, UntypedHandleCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ClueProto } from '@clue/common';
 import { CoordinatorError } from '../errors.js';
-import type { FieldBound, MessageBounds, NumberBound, RequestLimits } from './limits.js';
+import { camelName, type FieldBound, type MessageBounds, type NumberBound, type RequestLimits } from './limits.js';
+import { describeOversize, type DescriptorLookup, type MessageDescriptor } from './oversize.js';
 import { grpcError } from './call.js';
 
 const VIOLATION = Symbol('clue.requestViolation');
@@ -22,10 +24,6 @@ const VIOLATION = Symbol('clue.requestViolation');
 /** How many violations one rejection lists at most. */
 const MAX_ISSUES = 10;
 
-/** `top_p` -> `topP`, as @grpc/proto-loader names fields (keepCase false). */
-export function camelName(protoName: string): string {
-  return protoName.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
 
 function fmt(n: number): string {
   return Number.isNaN(n) ? 'NaN' : String(n);
@@ -126,17 +124,32 @@ export function boundsError(issues: readonly string[]): CoordinatorError {
 }
 
 /**
- * Checks an encoded request's size and, when it fits, its decoded fields.
- * @returns the violation, or null when the request is within bounds.
+ * Checks an encoded request's size and, when it fits, its decoded fields. An oversized request is not
+ * decoded; `explain` (a wire-format walk, oversize.ts) names the fields that make it too large.
+ * @returns the violation, or the decoded request when it is within bounds.
  */
-export function checkRequest(method: string, limits: RequestLimits, encodedBytes: number, decode: () => Record<string, unknown>): { error: CoordinatorError } | { request: Record<string, unknown> } {
+export function checkRequest(
+  method: string,
+  limits: RequestLimits,
+  encodedBytes: number,
+  decode: () => Record<string, unknown>,
+  explain?: (issues: BoundIssues) => void,
+): { error: CoordinatorError } | { request: Record<string, unknown> } {
   if (encodedBytes > limits.maxBytes) {
-    return { error: boundsError([`request: is ${encodedBytes} bytes encoded; the limit of ${method} requests is ${limits.maxBytes}`]) };
+    const issues = new BoundIssues();
+    explain?.(issues);
+    return { error: boundsError([...issues.lines, `request: is ${encodedBytes} bytes encoded; the limit of ${method} requests is ${limits.maxBytes}`]) };
   }
   const request = decode();
   const issues = new BoundIssues();
   checkMessage(limits.fields, request, '', issues);
   return issues.length > 0 ? { error: boundsError(issues.lines) } : { request };
+}
+
+/** The DescriptorProto of a proto-loader message type definition, if it is one. */
+function messageDescriptor(t: unknown): MessageDescriptor | undefined {
+  const type = (t as { type?: { field?: unknown } } | undefined)?.type;
+  return type && Array.isArray(type.field) ? (type as unknown as MessageDescriptor) : undefined;
 }
 
 /** The bounds violation attached to a decoded request, or undefined. */
@@ -149,16 +162,20 @@ export function requestViolation(req: unknown): CoordinatorError | undefined {
  * same definition object also builds clients). Every method must have an entry.
  * @throws Error naming a method without bounds (a proto change the table missed).
  */
-export function boundedDefinition(definition: ServiceDefinition, limits: Readonly<Record<string, RequestLimits>>): ServiceDefinition {
+export function boundedDefinition(definition: ServiceDefinition, limits: Readonly<Record<string, RequestLimits>>, pkg: ClueProto['definition']): ServiceDefinition {
+  const lookup: DescriptorLookup = (typeName, parent) =>
+    parent.nestedType.find((t) => t.name === typeName) ?? messageDescriptor(pkg[typeName.replace(/^\./, '')]) ?? messageDescriptor(pkg[`clue.v1.${typeName}`]);
   const out: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(definition)) {
     const l = limits[name];
     if (!l) throw new Error(`no request bounds for ${def.path}: add it to grpc/limits.ts`);
     const decode = def.requestDeserialize.bind(def);
+    const desc = messageDescriptor((def as { requestType?: unknown }).requestType);
     out[name] = {
       ...def,
       requestDeserialize: (buf: Buffer) => {
-        const r = checkRequest(name, l, buf.length, () => decode(buf) as Record<string, unknown>);
+        const explain = desc ? (issues: BoundIssues) => describeOversize(buf, desc, l.fields, lookup, issues) : undefined;
+        const r = checkRequest(name, l, buf.length, () => decode(buf) as Record<string, unknown>, explain);
         return 'error' in r ? { [VIOLATION]: r.error } : r.request;
       },
     };

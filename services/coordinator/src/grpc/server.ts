@@ -57,8 +57,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Bound
   const creds = serverTlsCredentials(options.tls.certFile, options.tls.keyFile);
   const guard = { tokens: options.tokens, ...(options.onDenied ? { onDenied: options.onDenied } : {}) };
   const onReject = options.onOutOfBounds ?? ((): void => undefined);
-  const coordinatorDef = boundedDefinition(proto.Coordinator.service, COORDINATOR_LIMITS);
-  const workerApiDef = boundedDefinition(proto.WorkerApi.service, WORKER_API_LIMITS);
+  const coordinatorDef = boundedDefinition(proto.Coordinator.service, COORDINATOR_LIMITS, proto.definition);
+  const workerApiDef = boundedDefinition(proto.WorkerApi.service, WORKER_API_LIMITS, proto.definition);
   server.addService(
     coordinatorDef,
     guardService(coordinatorDef, boundedService(coordinatorDef, options.coordinator, onReject), {
