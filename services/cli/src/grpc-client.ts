@@ -23,6 +23,19 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * The largest reply the CLI takes: the coordinator's send limit (64 MiB; ListRuns of 500 large runs is
+ * the biggest reply, docs/limits.md). Kept equal to `SERVER_MAX_SEND_BYTES` by a test; not imported,
+ * so CLI commands do not load the coordinator.
+ */
+export const CLI_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
+/**
+ * The largest request the CLI sends: RegisterDataset with the largest file the coordinator takes
+ * (64 MiB) plus the message's other fields. The 512 MiB of old only let a file through that the
+ * coordinator then refused. At least `SERVER_MAX_RECEIVE_BYTES` (tested).
+ */
+export const CLI_MAX_SEND_BYTES = 64 * 1024 * 1024 + 4096;
+
 type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 
 /** The coordinator client. */
@@ -44,8 +57,8 @@ export class CoordinatorClient {
     this.client = new Coordinator(address, creds.credentials, {
       ...creds.options,
       'grpc.keepalive_time_ms': 20000,
-      'grpc.max_receive_message_length': 64 * 1024 * 1024,
-      'grpc.max_send_message_length': 512 * 1024 * 1024,
+      'grpc.max_receive_message_length': CLI_MAX_RECEIVE_BYTES,
+      'grpc.max_send_message_length': CLI_MAX_SEND_BYTES,
     });
   }
 

@@ -6,6 +6,17 @@ export { Coordinator, type CoordinatorState, type CoordinatorEndpoints, type Coo
 export { loadConfig, configWith, ConfigError, CONFIG_OPTIONS, type CoordinatorConfig } from './config.js';
 export { CoordinatorError, toGrpcStatus, type CoordinatorErrorCode } from './errors.js';
 export { ensureJetStream, ensureModelConsumer, UNIT_ACK_WAIT_MS, UNIT_MAX_DELIVER, type JetStreamHandles } from '@clue/common';
+export {
+  REQUEST_LIMITS,
+  COORDINATOR_LIMITS,
+  WORKER_API_LIMITS,
+  SERVER_MAX_RECEIVE_BYTES,
+  SERVER_MAX_SEND_BYTES,
+  DATASET_MAX_BYTES,
+  type RequestLimits,
+  type FieldBound,
+  type MessageBounds,
+} from './grpc/limits.js';
 export { validateSpec, runIdFor, derivedIdempotencyKey, DEFAULT_SAMPLING, type RunSpecMessage } from './spec.js';
 export { profileDataset, LONGHEALTH_PROMPTS_PER_QUESTION, type DatasetProfile } from './datasets.js';
 export { planCell, planRun, shardBounds, sampleCosts, type PlannedCell, type PlannedUnit, type PlanCellInput } from './planner.js';

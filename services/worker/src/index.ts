@@ -40,7 +40,7 @@ export {
   type NodeGpu,
   type NodeInventory,
 } from './runtime/gpu-inventory.js';
-export { CoordinatorClient, type Assignment, type Registration, type CompleteUnitInput, type RetryBudget, type CoordinatorClientOptions } from './runtime/coordinator-client.js';
+export { CoordinatorClient, WORKER_MAX_MESSAGE_BYTES, type Assignment, type Registration, type CompleteUnitInput, type RetryBudget, type CoordinatorClientOptions } from './runtime/coordinator-client.js';
 export { ProgressReporter, type ProgressUpdate, type ProgressReporterOptions } from './runtime/progress-reporter.js';
 export { DatasetStore, datasetMeta, sha256Hex, DATASET_TASK_HEADER, DATASET_FILE_HEADER, type DatasetFile, type DatasetStoreOptions } from './runtime/datasets.js';
 export { SampleBuilder, type UnitSample, type SampleSetKey, type SampleBuilderOptions } from './runtime/samples.js';

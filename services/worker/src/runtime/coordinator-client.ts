@@ -64,6 +64,9 @@ export interface RetryBudget {
 
 const TRANSIENT = new Set<number>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.ABORTED]);
 
+/** The worker's gRPC message limit both ways (see the constructor). */
+export const WORKER_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
 
 /** Promise-based WorkerApi client. */
@@ -89,6 +92,11 @@ export class CoordinatorClient {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.initial_reconnect_backoff_ms': 250,
       'grpc.max_reconnect_backoff_ms': 5_000,
+      // Set on purpose, not left to defaults: the largest WorkerApi request the coordinator accepts is a
+      // GetAssignment of 64 groups (~370 KB at every bound, docs/limits.md) and the largest reply an
+      // Assignment of 64 groups (~60 KB); 4 MiB leaves room for both ten times over.
+      'grpc.max_receive_message_length': WORKER_MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': WORKER_MAX_MESSAGE_BYTES,
     });
     this.callTimeoutMs = options.callTimeoutMs ?? 10_000;
     this.baseMs = options.backoffBaseMs ?? 250;
