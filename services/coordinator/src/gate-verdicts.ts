@@ -10,11 +10,12 @@ import type { CoordinatorContext } from './context.js';
 import { CoordinatorError, invalidArgument } from './errors.js';
 import { checkRunId } from './run-view.js';
 import { isRunFinal, nowIso, type StoredRunRecord } from './records.js';
+import { GATE_VERDICT_BOUNDS } from './grpc/limits.js';
 
-/** The longest summary accepted (characters). */
-export const GATE_SUMMARY_MAX = 2000;
-/** The most violations a verdict may count. */
-export const GATE_VIOLATIONS_MAX = 1_000_000;
+/** The longest summary accepted (characters; the bounds table's). */
+export const GATE_SUMMARY_MAX = GATE_VERDICT_BOUNDS.summary.maxChars;
+/** The most violations a verdict may count (the bounds table's). */
+export const GATE_VIOLATIONS_MAX = GATE_VERDICT_BOUNDS.violations.max;
 
 /** The `name` label of runs whose spec has no name. */
 export const UNNAMED = 'unnamed';
@@ -39,10 +40,8 @@ export function checkVerdict(v: GateVerdictMessage | null | undefined): Omit<Gat
   const summary = v.summary ?? '';
   if (summary.length > GATE_SUMMARY_MAX) throw invalidArgument('verdict.summary', `is ${summary.length} characters; the limit is ${GATE_SUMMARY_MAX}`);
   if (/[\r\n]/.test(summary)) throw invalidArgument('verdict.summary', 'must be one line');
+  // Length and characters of against_run_id are the bounds table's (checked at the gRPC boundary).
   const against = (v.againstRunId ?? '').trim();
-  if (against !== '' && (against.length > 128 || !/^[A-Za-z0-9_-]+$/.test(against))) {
-    throw invalidArgument('verdict.against_run_id', 'must be a run id (letters, digits, _ and -, at most 128) or empty');
-  }
   return { passed, againstRunId: against, violations, summary };
 }
 

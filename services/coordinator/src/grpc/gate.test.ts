@@ -68,7 +68,7 @@ test('gate verdicts: operators record them on finished runs; the gauges follow t
     await refused(rpc(c, 'RecordGateVerdict', { runId: newer, verdict: { ...failed, passed: true } }), grpc.status.INVALID_ARGUMENT, /^verdict\.violations: is 2 but verdict\.passed is true/);
     await refused(rpc(c, 'RecordGateVerdict', { runId: newer, verdict: { ...failed, summary: 'x'.repeat(2001) } }), grpc.status.INVALID_ARGUMENT, /^verdict\.summary: is 2001 characters; the limit is 2000/);
     await refused(rpc(c, 'RecordGateVerdict', { runId: newer, verdict: { ...failed, summary: 'a\nb' } }), grpc.status.INVALID_ARGUMENT, /^verdict\.summary: must be one line/);
-    await refused(rpc(c, 'RecordGateVerdict', { runId: newer, verdict: { ...failed, againstRunId: 'a b' } }), grpc.status.INVALID_ARGUMENT, /^verdict\.against_run_id: must be a run id/);
+    await refused(rpc(c, 'RecordGateVerdict', { runId: newer, verdict: { ...failed, againstRunId: 'a b' } }), grpc.status.INVALID_ARGUMENT, /^verdict\.against_run_id: 'a b' may only contain letters, digits, '_' and '-'/);
     const reader = clientAs(loadClueProto().Coordinator, a.address, nats.security, 'reader');
     try {
       await refused(rpc(reader, 'RecordGateVerdict', { runId: newer, verdict: failed }), grpc.status.PERMISSION_DENIED, /a reader token cannot call RecordGateVerdict: it needs an operator token/);

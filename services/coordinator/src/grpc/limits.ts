@@ -161,6 +161,16 @@ export const ENGINE_GROUP_BOUNDS = {
   failure_reason: REASON,
 } as const satisfies MessageBounds;
 
+/** The GateVerdict message (RecordGateVerdict; recorded_at is set by the coordinator and ignored). */
+export const GATE_VERDICT_BOUNDS = {
+  passed: BOOL,
+  against_run_id: RUN_ID,
+  violations: int(0, 1_000_000),
+  // One line naming the violated cells; the CLI cuts its summary to fit.
+  summary: str(2000),
+  recorded_at: str(64),
+} as const satisfies MessageBounds;
+
 type Fields = MessageBounds;
 const COORDINATOR_FIELDS: Readonly<Record<string, readonly [string, Fields]>> = {
   SubmitRun: ['SubmitRunRequest', { spec: { kind: 'message', fields: RUN_SPEC_BOUNDS } }],
@@ -172,6 +182,7 @@ const COORDINATOR_FIELDS: Readonly<Record<string, readonly [string, Fields]>> = 
   GetSamples: ['GetSamplesRequest', { run_id: RUN_ID, model: MODEL_NAME, task: TASK_ID }],
   ListWorkers: ['ListWorkersRequest', {}],
   // File names: 255 is the longest name most file systems allow.
+  RecordGateVerdict: ['RecordGateVerdictRequest', { run_id: RUN_ID, verdict: { kind: 'message', fields: GATE_VERDICT_BOUNDS } }],
   RegisterDataset: ['RegisterDatasetRequest', { task: TASK_ID, file_name: str(255), content: { kind: 'bytes', maxBytes: DATASET_MAX_BYTES } }],
 };
 
