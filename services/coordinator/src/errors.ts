@@ -65,6 +65,30 @@ const NATS_UNAVAILABLE = new Set(['TimeoutError', 'ClosedConnectionError', 'NoRe
  * UNAVAILABLE, everything else to INTERNAL (message only, never a stack).
  */
 export function toGrpcStatus(e: unknown): GrpcStatusInfo {
+  const s = unboundedStatus(e);
+  return { code: s.code, details: boundedDetails(s.details) };
+}
+
+/**
+ * The longest status message sent, in characters. grpc-message travels in the HTTP/2 trailers, and a
+ * client refuses a header block over its limit (Node's default is 64 KiB, and non-ASCII is sent
+ * percent-encoded, up to 9 bytes a character): a longer message made the call end in DEADLINE_EXCEEDED
+ * instead of its status (#14, 256 unknown model names each with a list of the known ones).
+ */
+export const STATUS_DETAILS_MAX = 4000;
+
+/** `details` cut to {@link STATUS_DETAILS_MAX} at a line end where there is one, saying how much was left out. */
+export function boundedDetails(details: string): string {
+  if (details.length <= STATUS_DETAILS_MAX) return details;
+  const room = STATUS_DETAILS_MAX - 120;
+  const lineEnd = details.lastIndexOf('\n', room);
+  const cut = lineEnd > room / 2 ? lineEnd : room;
+  const rest = details.slice(cut);
+  const lines = rest.split('\n').filter((l) => l.trim() !== '').length;
+  return `${details.slice(0, cut)}\n… and ${lines} more line(s) (${rest.length} characters) not shown; fix the problems above and retry`;
+}
+
+function unboundedStatus(e: unknown): GrpcStatusInfo {
   if (e instanceof CoordinatorError) return { code: CODE_TO_STATUS[e.code], details: e.message };
   if (e instanceof ClueError) {
     const code = e.code === 'SCORER_UNAVAILABLE' ? GrpcStatus.FAILED_PRECONDITION : GrpcStatus.INVALID_ARGUMENT;

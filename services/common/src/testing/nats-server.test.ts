@@ -69,3 +69,59 @@ test('routes between servers use mutual TLS: servers of one CA form a cluster, a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** True while a process with `pid` exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('a server left running does not keep its process alive, and dies with it leaving no directory behind', async () => {
+  const { spawn } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const helper = fileURLToPath(new URL('./nats-server.js', import.meta.url));
+  // A process that starts a server, prints its pid and store, and forgets to stop it (a test whose set-up threw).
+  const script = `import('${helper}').then(async (m) => { const s = await m.startNatsServer(); console.log(JSON.stringify({ pid: s.process.pid, store: s.storeDir })); })`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = await new Promise<boolean>((resolve) => {
+    const t = setTimeout(() => resolve(false), 20000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+  if (!exited) child.kill('SIGKILL');
+  assert.ok(exited, 'the process exits on its own although its nats-server was never stopped');
+  const { pid, store } = JSON.parse(out) as { pid: number; store: string };
+  const deadline = Date.now() + 5000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(!alive(pid), `nats-server ${pid} was killed with the process`);
+  assert.ok(!existsSync(store), `${store} was removed`);
+});
+
+test('stop() removes the temporary directory also when the caller gave its own store and credentials', async () => {
+  const { mkdtempSync, rmSync, existsSync, readdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join, dirname } = await import('node:path');
+  const { createLocalSecurity } = await import('../security/local-bundle.js');
+  const dir = mkdtempSync(join(tmpdir(), 'clue-own-store-'));
+  try {
+    const security = await createLocalSecurity(join(dir, 'security'));
+    const s = await startNatsServer({ storeDir: join(dir, 'js'), security });
+    const conf = readdirSync(dirname(s.process.spawnargs[2]!));
+    assert.ok(conf.includes('nats.conf'));
+    const work = dirname(s.process.spawnargs[2]!);
+    await s.stop();
+    assert.ok(!existsSync(work), `${work} was removed`);
+    assert.ok(existsSync(join(dir, 'js')), 'the caller’s store is kept');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,13 @@
  * random ports and a file store, waits until it accepts connections, and stops it on demand.
  * The store directory can be reused to restart the "same" server (crash/restart tests).
  *
+ * A server never outlives the process that started it, and never keeps it alive: the child and its
+ * pipe are unreferenced, and an `exit` hook SIGKILLs every server still running and removes its
+ * temporary directory. A test whose set-up threw before it could stop its server therefore fails
+ * instead of hanging the test file forever (the CI run of stop 25 hung so for 90 minutes), and
+ * leaves no `/tmp/clue-nats-*` behind. stop() removes that directory too; only a store or
+ * credentials the caller may reuse survive it (kill() keeps everything: it models a crash).
+ *
  * The server is always secured as in production: TLS on client connections and one user per role with
  * the permissions of security/nats-permissions.ts. The credentials come from a {@link LocalSecurity}
  * bundle (generated in the server's temp directory unless one is given, e.g. to restart with the same).
@@ -57,6 +64,34 @@ export class NatsServerMissingError extends Error {
   }
 }
 
+/** Servers of this process whose directory is not removed yet (running, or killed): child -> removal. */
+const owned = new Map<ChildProcess, (atExit: boolean) => void>();
+let exitHookInstalled = false;
+
+/** At process exit: SIGKILL every server still running and remove its temporary directory. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const [child, cleanup] of owned) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      cleanup(true);
+    }
+  });
+}
+
+/** A promise of `child`'s exit that keeps the event loop alive while it waits (the child is unreferenced). */
+function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const keepAlive = setInterval(() => undefined, 1000);
+    child.once('exit', () => {
+      clearInterval(keepAlive);
+      resolve();
+    });
+  });
+}
+
 /** Starts nats-server with JetStream (file storage) on 127.0.0.1. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const work = mkdtempSync(join(tmpdir(), 'clue-nats-'));
@@ -81,6 +116,18 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   mkdirSync(portsDir, { recursive: true });
   const exe = options.executable ?? 'nats-server';
   const child = spawn(exe, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // What stop() removes: the whole directory unless it holds credentials the caller may reuse (given
+  // a store of its own, it may restart a server with server.security). At exit it all goes.
+  const ownsAll = !options.storeDir || options.security !== undefined;
+  const cleanup = (atExit = false): void => {
+    owned.delete(child);
+    if (ownsAll || atExit) rmSync(work, { recursive: true, force: true });
+    else for (const f of [conf, portsDir]) rmSync(f, { recursive: true, force: true });
+  };
+  installExitHook();
+  owned.set(child, cleanup);
+  child.unref();
+  (child.stderr as { unref?: () => void } | null)?.unref?.();
   let stderr = '';
   // CLUE_TEST_NATS_LOG=FILE appends every server's log there (e.g. to look for permission violations).
   const logFile = process.env['CLUE_TEST_NATS_LOG'];
@@ -93,11 +140,18 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     child.once('exit', (code, signal) => reject(new Error(`nats-server exited (${code ?? signal}) before it was ready: ${stderr}`)));
   });
   exited.catch(() => undefined);
-  const port = await Promise.race([waitForPort(portsDir, child), exited]);
-  await Promise.race([waitForTcp(port), exited]);
+  let port: number;
+  try {
+    port = await Promise.race([waitForPort(portsDir, child), exited]);
+    await Promise.race([waitForTcp(port), exited]);
+  } catch (e) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exitOf(child);
+    cleanup();
+    throw e;
+  }
   let stopping: Promise<void> | undefined;
-  const waitExit = (): Promise<void> =>
-    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  const waitExit = (): Promise<void> => exitOf(child);
   const url = `nats://127.0.0.1:${port}`;
   return {
     url,
@@ -117,7 +171,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
           await waitExit();
           clearTimeout(t);
         }
-        if (!options.storeDir) rmSync(work, { recursive: true, force: true });
+        cleanup();
       })();
       return stopping;
     },

@@ -5,6 +5,7 @@ import { loadClueProto } from '@clue/common';
 import { rpc, startCluster, type TestCluster } from '../testing/harness.js';
 import { REQUEST_LIMITS, SERVER_MAX_RECEIVE_BYTES, camelName, type FieldBound, type MessageBounds } from './limits.js';
 import type { MessageDescriptor } from './oversize.js';
+import { STATUS_DETAILS_MAX } from '../errors.js';
 
 // --- the table covers the protos -------------------------------------------------------------
 
@@ -162,4 +163,17 @@ test('an in-bounds request still reaches its handler (bounds do not reject what 
   const r = await rpc<{ runs: unknown[] }>(c.clients.coordinator, 'ListRuns', { limit: 500 });
   assert.ok(Array.isArray(r.runs));
   await assert.rejects(rpc(c.clients.coordinator, 'GetRun', { runId: 'r'.repeat(128) }), (e: ServiceError) => e.code === status.NOT_FOUND);
+});
+
+test('the worst in-bounds refusal (256 unknown 200-character models, each with its hint) arrives as a bounded INVALID_ARGUMENT, not a timeout', async () => {
+  const models = Array.from({ length: 256 }, (_, i) => `unknown-model-${i}-${'q'.repeat(180)}`);
+  const fn = (c.clients.coordinator as unknown as Record<string, (r: unknown, o: { deadline: number }, cb: (e: ServiceError | null) => void) => void>)['SubmitRun']!;
+  const call = new Promise<void>((resolve, reject) => fn.call(c.clients.coordinator, { spec: { models, tasks: ['mednli'] } }, { deadline: Date.now() + 10_000 }, (e) => (e ? reject(e) : resolve())));
+  await assert.rejects(call, (e: ServiceError) => {
+    assert.equal(e.code, status.INVALID_ARGUMENT, `${status[e.code]}: ${e.details.slice(0, 200)}`);
+    assert.match(e.details, /^spec\.models\[0\]: unknown model 'unknown-model-0-q+'/);
+    assert.ok(e.details.length <= STATUS_DETAILS_MAX, `${e.details.length} characters`);
+    assert.match(e.details, /\n… and \d+ more line\(s\) \(\d+ characters\) not shown; fix the problems above and retry$/);
+    return true;
+  });
 });
