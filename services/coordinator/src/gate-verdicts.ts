@@ -10,12 +10,6 @@ import type { CoordinatorContext } from './context.js';
 import { CoordinatorError, invalidArgument } from './errors.js';
 import { checkRunId } from './run-view.js';
 import { isRunFinal, nowIso, type StoredRunRecord } from './records.js';
-import { GATE_VERDICT_BOUNDS } from './grpc/limits.js';
-
-/** The longest summary accepted (characters; the bounds table's). */
-export const GATE_SUMMARY_MAX = GATE_VERDICT_BOUNDS.summary.maxChars;
-/** The most violations a verdict may count (the bounds table's). */
-export const GATE_VIOLATIONS_MAX = GATE_VERDICT_BOUNDS.violations.max;
 
 /** The `name` label of runs whose spec has no name. */
 export const UNNAMED = 'unnamed';
@@ -28,19 +22,18 @@ export interface GateVerdictMessage {
   summary?: string;
 }
 
-/** Checks a verdict's fields (before any read). @throws CoordinatorError INVALID_ARGUMENT naming the field. */
+/**
+ * Checks what the bounds table cannot (GATE_VERDICT_BOUNDS in grpc/limits.ts, enforced at the gRPC
+ * boundary, holds the lengths, the range of violations and the characters of against_run_id).
+ * @throws CoordinatorError INVALID_ARGUMENT naming the field.
+ */
 export function checkVerdict(v: GateVerdictMessage | null | undefined): Omit<GateVerdictRecord, 'recordedAt'> {
   if (!v) throw invalidArgument('verdict', 'is required');
   const violations = Number(v.violations ?? 0);
-  if (!Number.isInteger(violations) || violations < 0 || violations > GATE_VIOLATIONS_MAX) {
-    throw invalidArgument('verdict.violations', `must be a whole number from 0 to ${GATE_VIOLATIONS_MAX}, got ${String(v.violations)}`);
-  }
   const passed = v.passed === true;
   if (passed && violations > 0) throw invalidArgument('verdict.violations', `is ${violations} but verdict.passed is true: a passing verdict has no violations`);
   const summary = v.summary ?? '';
-  if (summary.length > GATE_SUMMARY_MAX) throw invalidArgument('verdict.summary', `is ${summary.length} characters; the limit is ${GATE_SUMMARY_MAX}`);
   if (/[\r\n]/.test(summary)) throw invalidArgument('verdict.summary', 'must be one line');
-  // Length and characters of against_run_id are the bounds table's (checked at the gRPC boundary).
   const against = (v.againstRunId ?? '').trim();
   return { passed, againstRunId: against, violations, summary };
 }

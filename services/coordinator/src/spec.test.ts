@@ -52,6 +52,23 @@ test('several problems are reported together, each naming its field', async () =
   );
 });
 
+test('past ten problems unknown model names are counted, not each given a suggestion; known names still resolve', async () => {
+  const models = [...Array.from({ length: 255 }, (_, i) => `no-such-model-${i}`), 'llama-3-8b-instruct'];
+  await assert.rejects(validateSpec({ ...good, models }, lookup), (e: unknown) => {
+    assert.ok(e instanceof CoordinatorError);
+    const lines = e.message.split('\n');
+    assert.equal(lines.filter((l) => /^spec\.models\[\d+\]: unknown model/.test(l)).length, 10);
+    assert.match(e.message, /^spec\.models: 245 more unknown model name\(s\) not listed; `clue models` lists the catalog$/m);
+    assert.doesNotMatch(e.message, /llama-3-8b-instruct'/, 'the known name is not a problem');
+    return true;
+  });
+  await assert.rejects(validateSpec({ ...good, models: ['x1', 'x2', 'llama-3-8b-instruct'] }, lookup), (e: unknown) => {
+    assert.ok(e instanceof CoordinatorError);
+    assert.doesNotMatch(e.message, /not listed/);
+    return true;
+  });
+});
+
 test('disable_bertscore: kept in the record, part of the derived key only when set; units of BERTScore tasks carry bertscore unless it is set', async () => {
   const on = await validateSpec(good, lookup);
   const off = await validateSpec({ ...good, disableBertscore: true }, lookup);

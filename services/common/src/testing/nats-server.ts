@@ -6,8 +6,7 @@
  * A server never outlives the process that started it, and never keeps it alive: the child and its
  * pipe are unreferenced, and an `exit` hook SIGKILLs every server still running and removes its
  * temporary directory. A test whose set-up threw before it could stop its server therefore fails
- * instead of hanging the test file forever (the CI run of stop 25 hung so for 90 minutes), and
- * leaves no `/tmp/clue-nats-*` behind. stop() removes that directory too; only a store or
+ * instead of hanging its test file forever, and leaves no `/tmp/clue-nats-*` behind. stop() removes that directory too; only a store or
  * credentials the caller may reuse survive it (kill() keeps everything: it models a crash).
  *
  * The server is always secured as in production: TLS on client connections and one user per role with
@@ -15,7 +14,7 @@
  * bundle (generated in the server's temp directory unless one is given, e.g. to restart with the same).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as netConnect } from 'node:net';
@@ -112,7 +111,6 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     ].join('\n'),
     { mode: 0o600 },
   );
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(portsDir, { recursive: true });
   const exe = options.executable ?? 'nats-server';
   const child = spawn(exe, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -5,7 +5,8 @@
  * rest and during the abuse, the coordinator's event-loop delay, counts of rejected and accepted abuse
  * calls, and how long planning the largest accepted SubmitRun takes (31 catalog models x 6 tasks).
  * Prints figures and asserts nothing timed (target: ListRuns p99 < 200 ms during abuse).
- *   npx tsc -b && npm run bench:abuse        (ABUSE_SECONDS=20 REST_SECONDS=5 SAMPLES=1000 by default)
+ *   npx tsc -b && npm run bench:abuse        (ABUSE_SECONDS=20 REST_SECONDS=5 SAMPLES=1000 by default;
+ *                                             ABUSE_DEBUG=1 prints every call's outcome and time on stderr)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,8 @@ const ABUSE_SECONDS = Number(process.env['ABUSE_SECONDS'] ?? 20);
 const REST_SECONDS = Number(process.env['REST_SECONDS'] ?? 5);
 const SAMPLES = Number(process.env['SAMPLES'] ?? 1000);
 const TARGET_P99_MS = 200;
+/** How long one abuse call may take before it counts as DEADLINE_EXCEEDED (a stalled coordinator). */
+const CALL_DEADLINE_MS = 15_000;
 
 interface AbuseSetup {
   readonly address: string;
@@ -47,15 +50,6 @@ function summary(ms: number[]): string {
   return `n=${s.length} p50 ${percentile(s, 50).toFixed(1)} ms  p99 ${percentile(s, 99).toFixed(1)} ms  max ${(s[s.length - 1] ?? NaN).toFixed(1)} ms`;
 }
 
-/** How long one abuse call may take before it counts as DEADLINE_EXCEEDED (a stalled coordinator). */
-const CALL_DEADLINE_MS = 15_000;
-
-/** A unary call with a deadline: the abuse loop must not wait forever on one call. */
-function call<T>(client: Parameters<typeof rpc>[0], method: string, req: unknown): Promise<T> {
-  const fn = (client as unknown as Record<string, (r: unknown, o: { deadline: number }, cb: (e: ServiceError | null, res: T) => void) => void>)[method]!;
-  return new Promise((resolve, reject) => fn.call(client, req, { deadline: Date.now() + CALL_DEADLINE_MS }, (e, res) => (e ? reject(e) : resolve(res))));
-}
-
 /** The abuse client: worst-case requests in a loop, counted by outcome. */
 async function abuse(setup: AbuseSetup): Promise<void> {
   const c = clients(setup.address, { ...setup.security } as LocalSecurity);
@@ -63,24 +57,24 @@ async function abuse(setup: AbuseSetup): Promise<void> {
   const maxAccepted = { name: 'x'.repeat(200), models: allModelNames(), tasks, datasets: setup.datasets, idempotencyKey: 'abuse-max-accepted' };
   const unknownModels = Array.from({ length: 256 }, (_, i) => `unknown-model-${i}-${'q'.repeat(180)}`);
   const cases: [string, () => Promise<unknown>][] = [
-    ['SubmitRun 20,000 models (~200 KB)', () => call(c.coordinator, 'SubmitRun', { spec: { models: Array.from({ length: 20_000 }, (_, i) => `model-${i}`), tasks } })],
-    ['SubmitRun 100,000 models', () => call(c.coordinator, 'SubmitRun', { spec: { models: Array.from({ length: 100_000 }, (_, i) => `model-${i}`), tasks } })],
-    ['GetRun 5 MB run id', () => call(c.coordinator, 'GetRun', { runId: 'r'.repeat(5 * 1024 * 1024) })],
-    ['SubmitRun max accepted (31 models x 6 tasks)', () => call(c.coordinator, 'SubmitRun', { spec: maxAccepted })],
-    ['SubmitRun 256 unknown 200-char models (in bounds)', () => call(c.coordinator, 'SubmitRun', { spec: { models: unknownModels, tasks, datasets: setup.datasets } })],
-    ['SubmitRun datasets map of 100,000 entries', () => call(c.coordinator, 'SubmitRun', { spec: { models: ['a'], tasks, datasets: Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`t${i}`, 'x'])) } })],
-    ['GetAssignment 64 groups x 100,000 GPU indices', () => call(c.workerApi, 'GetAssignment', { workerId: 'abuser', groups: Array.from({ length: 64 }, (_, i) => ({ id: `g${i}`, gpuIndices: Array.from({ length: 100_000 }, (_, j) => j) })) })],
-    ['Register 10,000 GPUs', () => call(c.workerApi, 'Register', { workerId: 'abuser', node: 'n', gpus: Array.from({ length: 10_000 }, (_, i) => ({ index: i, gpuClass: 'H100-80GB', memoryGib: 80 })) })],
-    ['RegisterDataset 70 MB', () => call(c.coordinator, 'RegisterDataset', { task: 'mednli', fileName: 'big.jsonl', content: Buffer.alloc(70 * 1024 * 1024, 0x20) })],
+    ['SubmitRun 20,000 models (~200 KB)', () => rpc(c.coordinator, 'SubmitRun', { spec: { models: Array.from({ length: 20_000 }, (_, i) => `model-${i}`), tasks } }, CALL_DEADLINE_MS)],
+    ['SubmitRun 100,000 models', () => rpc(c.coordinator, 'SubmitRun', { spec: { models: Array.from({ length: 100_000 }, (_, i) => `model-${i}`), tasks } }, CALL_DEADLINE_MS)],
+    ['GetRun 5 MB run id', () => rpc(c.coordinator, 'GetRun', { runId: 'r'.repeat(5 * 1024 * 1024) }, CALL_DEADLINE_MS)],
+    ['SubmitRun max accepted (31 models x 6 tasks)', () => rpc(c.coordinator, 'SubmitRun', { spec: maxAccepted }, CALL_DEADLINE_MS)],
+    ['SubmitRun 256 unknown 200-char models (in bounds)', () => rpc(c.coordinator, 'SubmitRun', { spec: { models: unknownModels, tasks, datasets: setup.datasets } }, CALL_DEADLINE_MS)],
+    ['SubmitRun datasets map of 100,000 entries', () => rpc(c.coordinator, 'SubmitRun', { spec: { models: ['a'], tasks, datasets: Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`t${i}`, 'x'])) } }, CALL_DEADLINE_MS)],
+    ['GetAssignment 64 groups x 100,000 GPU indices', () => rpc(c.workerApi, 'GetAssignment', { workerId: 'abuser', groups: Array.from({ length: 64 }, (_, i) => ({ id: `g${i}`, gpuIndices: Array.from({ length: 100_000 }, (_, j) => j) })) }, CALL_DEADLINE_MS)],
+    ['Register 10,000 GPUs', () => rpc(c.workerApi, 'Register', { workerId: 'abuser', node: 'n', gpus: Array.from({ length: 10_000 }, (_, i) => ({ index: i, gpuClass: 'H100-80GB', memoryGib: 80 })) }, CALL_DEADLINE_MS)],
+    ['RegisterDataset 70 MB', () => rpc(c.coordinator, 'RegisterDataset', { task: 'mednli', fileName: 'big.jsonl', content: Buffer.alloc(70 * 1024 * 1024, 0x20) }, CALL_DEADLINE_MS)],
   ];
   const counts = new Map<string, Record<string, number>>();
   const end = Date.now() + setup.seconds * 1000;
   while (Date.now() < end) {
-    for (const [name, call] of cases) {
+    for (const [name, send] of cases) {
       let outcome: string;
       const t0 = performance.now();
       try {
-        await call();
+        await send();
         outcome = 'accepted';
       } catch (e) {
         outcome = status[(e as ServiceError).code] ?? 'error';
@@ -102,7 +96,7 @@ async function listRunsLoop(client: Parameters<typeof rpc>[0], until: () => bool
     const t0 = performance.now();
     await rpc(client, 'ListRuns', { limit: 20 });
     out.push(performance.now() - t0);
-    if (process.env["ABUSE_DEBUG"]) process.stderr.write(`ListRuns ${(performance.now() - t0).toFixed(0)} ms\n`);
+    if (process.env['ABUSE_DEBUG']) process.stderr.write(`ListRuns ${(performance.now() - t0).toFixed(0)} ms\n`);
   }
   return out;
 }

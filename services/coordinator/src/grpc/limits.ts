@@ -7,7 +7,7 @@
  *
  * Fields are named as in the protos (snake_case); strings are bounded in UTF-16 code units
  * ("characters"), which the encoded UTF-8 size bounds to at most 3 bytes each. The chosen numbers
- * and the reasons for them are in docs/limits.md (generated from this table by `limitsMarkdown`).
+ * and the reasons for them are in docs/limits.md (its table is generated from this one by `npm run docs:limits`, grpc/limits-doc.ts).
  */
 
 /** A bounded string; `pattern` restricts the character set of ids that become KV keys or subject tokens. */
@@ -181,8 +181,8 @@ const COORDINATOR_FIELDS: Readonly<Record<string, readonly [string, Fields]>> = 
   GetResults: ['GetResultsRequest', { run_id: RUN_ID }],
   GetSamples: ['GetSamplesRequest', { run_id: RUN_ID, model: MODEL_NAME, task: TASK_ID }],
   ListWorkers: ['ListWorkersRequest', {}],
-  // File names: 255 is the longest name most file systems allow.
   RecordGateVerdict: ['RecordGateVerdictRequest', { run_id: RUN_ID, verdict: { kind: 'message', fields: GATE_VERDICT_BOUNDS } }],
+  // File names: 255 is the longest name most file systems allow.
   RegisterDataset: ['RegisterDatasetRequest', { task: TASK_ID, file_name: str(255), content: { kind: 'bytes', maxBytes: DATASET_MAX_BYTES } }],
 };
 

@@ -21,8 +21,8 @@ import { grpcError } from './call.js';
 
 const VIOLATION = Symbol('clue.requestViolation');
 
-/** How many violations one rejection lists at most. */
-const MAX_ISSUES = 10;
+/** How many problems one rejection lists at most (the spec parser's too). */
+export const MAX_ISSUES = 10;
 
 
 function fmt(n: number): string {

@@ -35,10 +35,11 @@ import { generateDatasets, isScorerModel, type TaskId } from '@clue/tasks';
 import { Coordinator, type CoordinatorEndpoints } from '../coordinator.js';
 import { configWith, type CoordinatorConfig } from '../config.js';
 
-/** A promisified unary call. */
-export function rpc<T>(client: grpc.Client, method: string, req: unknown): Promise<T> {
-  const fn = (client as unknown as Record<string, (r: unknown, cb: (e: grpc.ServiceError | null, res: T) => void) => void>)[method]!;
-  return new Promise((resolve, reject) => fn.call(client, req, (e, res) => (e ? reject(e) : resolve(res))));
+/** A promisified unary call; with `deadlineMs`, one that ends in DEADLINE_EXCEEDED after that long. */
+export function rpc<T>(client: grpc.Client, method: string, req: unknown, deadlineMs?: number): Promise<T> {
+  const fn = (client as unknown as Record<string, (r: unknown, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, res: T) => void) => void>)[method]!;
+  const options: grpc.CallOptions = deadlineMs === undefined ? {} : { deadline: Date.now() + deadlineMs };
+  return new Promise((resolve, reject) => fn.call(client, req, options, (e, res) => (e ? reject(e) : resolve(res))));
 }
 
 /** Clients of both services on one address. */
