@@ -5,6 +5,7 @@
  */
 export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 export { startLocalCluster, type LocalCluster, type LocalClusterChaos, type LocalClusterOptions } from './local-cluster.js';
+export { MEMBER_ENV } from './cluster-members.js';
 export { CoordinatorClient } from './grpc-client.js';
 export { submitSpec } from './commands/submit.js';
 export { defaultSpec } from './spec-file.js';

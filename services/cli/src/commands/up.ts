@@ -2,7 +2,8 @@
  * `clue up`: the whole system on this machine with simulated GPUs — nats-server, a coordinator, N
  * workers driving vllm-sim — registers the data (bundled synthetic CLUE-format data unless --data is
  * given), submits the matrix, shows progress, prints the table, and stops everything it started
- * (also on Ctrl-C).
+ * (also on Ctrl-C). A component that dies is restarted by the local cluster's supervisor, and the
+ * calls to the coordinator are retried while it comes back.
  */
 import type { Argv } from 'yargs';
 import { gpuClassName, positiveNumber, wholeNumber } from '../flag-checks.js';
@@ -11,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTSCORE_TASKS, ClueError, GPU_CLASS_NAMES, generateDatasets, getModel, parseTaskId, presetModels, SYNTH_CONDITIONS, TASK_IDS } from '@clue/tasks';
 import { resolveIcd10Table } from '../icd10-source.js';
-import { startLocalCluster } from '../local-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../local-cluster.js';
+import { LocalClusterError } from '../local-cluster-error.js';
+import { withReconnect } from '../reconnect.js';
 import { CoordinatorClient } from '../grpc-client.js';
 import { submitSpec } from './submit.js';
 import { watchRun } from './watch.js';
@@ -97,56 +100,85 @@ async function runUp(a: UpArgs): Promise<void> {
     // The scorer engine holds a GPU of its own; with one GPU in all the run would wait for a second forever.
     throw new ClueError('INVALID_ARGUMENT', `BERTScore (${bertTasks.join(', ')}) needs a GPU for its scorer next to the LLMs, and --workers × --gpus-per-worker gives 1: pass --gpus-per-worker 2, or --no-bertscore`);
   }
-  const stateDir = mkdtempSync(join(tmpdir(), 'clue-up-'));
-  let data: Record<string, string>;
-  if (real) data = real;
-  else {
-    info(`writing synthetic CLUE-format data (${a.samples} samples per task)`);
-    // LongHealth: ceil(samples / 5) questions give each of its three subtasks >= samples prompts.
-    const longHealthQuestions = Math.ceil(a.samples / 5);
-    data = { ...(await generateDatasets({ outDir: join(stateDir, 'data'), samples: a.samples, seed: a.seed, longHealthQuestions })) };
-  }
-  const icd10Table = icd10TableFor(a, stateDir);
-  info(`starting nats-server, a coordinator and ${a.workers} workers × ${a['gpus-per-worker']} ${a.gpu} (simulated, time ×${a['time-scale']})`);
-  const cluster = await startLocalCluster({
-    workers: a.workers,
-    gpusPerWorker: a['gpus-per-worker'],
-    gpu: a.gpu,
-    timeScale: a['time-scale'],
-    stateDir,
-    icd10Table,
-  });
+  // Ctrl-C/SIGTERM from here on stops whatever has started and removes the state directory; a second
+  // one is told that the first is being handled (the default action would orphan the children).
   const abort = new AbortController();
+  let interrupted = false;
   const onSignal = (): void => {
+    if (interrupted) {
+      info('still stopping the local cluster…');
+      return;
+    }
+    interrupted = true;
     info('\nstopping the local cluster…');
     abort.abort();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const client = new CoordinatorClient(cluster.coordinator, cluster.clientAuth('operator'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const stateDir = mkdtempSync(join(tmpdir(), 'clue-up-'));
+  let cluster: LocalCluster | undefined;
+  let client: CoordinatorClient | undefined;
   try {
+    let data: Record<string, string>;
+    if (real) data = real;
+    else {
+      info(`writing synthetic CLUE-format data (${a.samples} samples per task)`);
+      // LongHealth: ceil(samples / 5) questions give each of its three subtasks >= samples prompts.
+      const longHealthQuestions = Math.ceil(a.samples / 5);
+      data = { ...(await generateDatasets({ outDir: join(stateDir, 'data'), samples: a.samples, seed: a.seed, longHealthQuestions })) };
+    }
+    const icd10Table = icd10TableFor(a, stateDir);
+    if (abort.signal.aborted) throw interruptedError();
+    info(`starting nats-server, a coordinator and ${a.workers} workers × ${a['gpus-per-worker']} ${a.gpu} (simulated, time ×${a['time-scale']}); each is restarted if it dies`);
+    cluster = await startLocalCluster({
+      workers: a.workers,
+      gpusPerWorker: a['gpus-per-worker'],
+      gpu: a.gpu,
+      timeScale: a['time-scale'],
+      stateDir,
+      icd10Table,
+      signal: abort.signal,
+    });
+    let gaveUp: LocalClusterError | undefined;
+    void cluster.failure.then((e) => {
+      gaveUp = e;
+      abort.abort();
+    });
+    if (abort.signal.aborted) throw interruptedError();
+    const c = (client = new CoordinatorClient(cluster.coordinator, cluster.clientAuth('operator')));
+    const retry = { signal: abort.signal, log: info };
     // Synthetic files already hold the requested sizes; real files (--data) are cut to --samples per
     // task (LongHealth: the first prompts in CLUE's order, i.e. task 1 first).
     const maxSamples = a.data ? a.samples : 0;
     const spec = { ...defaultSpec(), name: 'clue up', models, tasks, data, maxSamples, sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: a.seed }, bertscore: a.bertscore };
-    const { runId } = await submitSpec(client, spec);
+    const submitted = await withReconnect(() => submitSpec(c, spec), retry);
+    if (!submitted) throw gaveUp ?? interruptedError();
+    const { runId } = submitted;
     info(`run ${runId}: ${models.length} models × ${tasks.length} tasks`);
     const started = Date.now();
-    await watchRun(client, runId, abort.signal);
-    if (!abort.signal.aborted) {
-      await writeLines([await resultsOutput(client, runId, a.format, a.detail)]);
-      if (a.bertscore && tasks.some((t) => BERTSCORE_TASKS.has(t))) {
-        info("BERT F1 is simulated: the scorer engine is vllm-sim, whose token embeddings are derived from the token ids, not SciBERT's (the scoring path is the production one).");
-      }
-      info(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      if (a.report) await writeReport(client, runId, undefined, a.report);
+    const final = await withReconnect(() => watchRun(c, runId, abort.signal), retry);
+    if (gaveUp) throw gaveUp;
+    if (abort.signal.aborted || !final) throw interruptedError();
+    const out = await withReconnect(() => resultsOutput(c, runId, a.format, a.detail), retry);
+    if (out === undefined) throw gaveUp ?? interruptedError();
+    await writeLines([out]);
+    if (a.bertscore && tasks.some((t) => BERTSCORE_TASKS.has(t))) {
+      info("BERT F1 is simulated: the scorer engine is vllm-sim, whose token embeddings are derived from the token ids, not SciBERT's (the scoring path is the production one).");
     }
+    const restarts = Object.entries(cluster.restarts()).filter(([, n]) => n > 0);
+    if (restarts.length > 0) info(`restarted: ${restarts.map(([name, n]) => `${name} ×${n}`).join(', ')}`);
+    info(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (a.report) await withReconnect(() => writeReport(c, runId, undefined, a.report!), retry);
   } finally {
-    client.close();
+    client?.close();
+    await cluster?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await cluster.stop();
     if (a['keep-state']) info(`logs and state kept in ${stateDir}`);
     else rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+function interruptedError(): LocalClusterError {
+  return new LocalClusterError('INTERRUPTED', 'interrupted: the local cluster was stopped before the run finished');
 }
