@@ -12,7 +12,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { startReportServer } from './report-server.js';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { connectWhenReachable, createLogger, describeNatsAuth, loadTokenDir, natsSecurityOptions, watchTokenDir, type Logger } from '@clue/common';
 import type { CoordinatorConfig } from './config.js';
 import { ensureJetStream } from '@clue/common';
@@ -32,7 +32,7 @@ import { CapacityBoard, CapacityTracker } from './capacity.js';
 import { Estimator } from './estimates.js';
 import { ModelHealth } from './model-health.js';
 import { Reconciler } from './reconcile.js';
-import { listenMaxDeliveries } from './dead-letter.js';
+import { consumeMaxDeliveries, type AdvisoryListener } from './dead-letter.js';
 import { startGrpcServer, type BoundGrpcServer } from './grpc/server.js';
 import { coordinatorService } from './grpc/coordinator-service.js';
 import { workerService } from './grpc/worker-service.js';
@@ -65,7 +65,7 @@ export class Coordinator {
   private grpc: BoundGrpcServer | undefined;
   private httpServer: HttpServer | undefined;
   private reportServer: HttpsServer | undefined;
-  private advisories: Subscription | undefined;
+  private advisories: AdvisoryListener | undefined;
   private stopTokenWatch: (() => void) | undefined;
   private reconciler: Reconciler | undefined;
   private finalizer: Finalizer | undefined;
@@ -152,7 +152,7 @@ export class Coordinator {
     await reconciler.recover();
     const gates = new GateVerdicts(ctx);
     gates.restore((await ctx.runs.list()).map((r) => r.value));
-    this.advisories = listenMaxDeliveries(nc, ctx, (unit, deliveries) => completion.deliveriesExhausted(unit.unitId, deliveries));
+    this.advisories = await consumeMaxDeliveries(ctx, (unit, deliveries) => completion.deliveriesExhausted(unit.unitId, deliveries));
     if (config.tlsCertFile === null || config.tlsKeyFile === null || config.tokensDir === null) {
       throw new Error('the coordinator needs --tls-cert, --tls-key and --tokens-dir: its gRPC API is served only over TLS, with bearer tokens');
     }
@@ -269,7 +269,7 @@ export class Coordinator {
     await step(() => this.grpc?.shutdown(graceMs));
     await step(() => closeServer(this.reportServer));
     await step(() => Promise.race([this.finalizer?.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]));
-    await step(() => this.advisories?.unsubscribe());
+    await step(() => this.advisories?.stop());
     await step(() => (this.nc && !this.nc.isClosed() ? this.nc.drain() : undefined));
     await step(() => closeServer(this.httpServer));
     if (errors.length) this.logger.warn({ errors: errors.map((e) => (e as Error).message) }, 'errors while stopping');

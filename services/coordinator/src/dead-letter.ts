@@ -1,12 +1,12 @@
 /**
  * Dead letters: a unit that failed for good is published to `clue.dead.<model>.<task>` (stream
  * CLUE_DEAD) with the reason and kind, `Nats-Msg-Id` = unit id so a repeated attempt is dropped.
- * Also listens for JetStream's MAX_DELIVERIES advisories on the unit consumers: a unit whose
- * message was delivered `max_deliver` times without an ack (workers died or timed out every time)
- * would otherwise sit in the work queue forever, so it is failed, dead-lettered and removed.
+ * Also consumes JetStream's MAX_DELIVERIES advisories on the unit consumers (captured in a stream, so
+ * none is lost while the coordinator is down): a unit whose message was delivered `max_deliver` times
+ * without an ack (workers died or timed out every time) would otherwise sit in the work queue
+ * forever, so it is failed, dead-lettered and removed.
  */
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { UNITS_STREAM, deadSubject, type UnitMessage } from '@clue/common';
+import { ADVISORIES_CONSUMER, ADVISORIES_STREAM, UNITS_STREAM, deadSubject, type UnitMessage } from '@clue/common';
 import type { CoordinatorContext } from './context.js';
 
 /** Failure kinds (FailUnit.kind). */
@@ -27,31 +27,46 @@ export async function publishDeadLetter(ctx: CoordinatorContext, letter: DeadLet
   ctx.logger.warn({ unitId: letter.unitId, kind: letter.kind, reason: letter.reason }, 'unit dead-lettered');
 }
 
-/** Subject of the MAX_DELIVERIES advisories of every unit consumer. */
-export const MAX_DELIVERIES_ADVISORY = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${UNITS_STREAM}.*`;
-
 /** Called with the unit message of a message that reached max_deliver, and the delivery count. */
 export type MaxDeliveriesHandler = (unit: UnitMessage, deliveries: number) => Promise<void>;
 
+/** A running advisory consumer. */
+export interface AdvisoryListener {
+  stop(): Promise<void>;
+}
+
 /**
- * Subscribes to the unit consumers' MAX_DELIVERIES advisories. For each, the message is read from
- * the stream by sequence, handed to `onExhausted`, then deleted from the work queue.
+ * Consumes the MAX_DELIVERIES advisories captured in {@link ADVISORIES_STREAM} through the durable
+ * consumer all coordinators share, so an advisory published while no coordinator ran is handled by
+ * the next one. For each, the unit message is read from the work queue by sequence, handed to
+ * `onExhausted`, deleted, and the advisory acked. A crash before the ack redelivers the advisory; the
+ * unit message is gone by then (or its unit already failed), so handling it again changes nothing.
  */
-export function listenMaxDeliveries(nc: NatsConnection, ctx: CoordinatorContext, onExhausted: MaxDeliveriesHandler): Subscription {
-  const sub = nc.subscribe(MAX_DELIVERIES_ADVISORY);
-  void (async () => {
-    for await (const m of sub) {
+export async function consumeMaxDeliveries(ctx: CoordinatorContext, onExhausted: MaxDeliveriesHandler): Promise<AdvisoryListener> {
+  const consumer = await ctx.jet.js.consumers.get(ADVISORIES_STREAM, ADVISORIES_CONSUMER);
+  const messages = await consumer.consume({ max_messages: 16 });
+  const loop = (async () => {
+    for await (const m of messages) {
       try {
         const adv = m.json<{ stream_seq?: number; deliveries?: number }>();
-        if (typeof adv.stream_seq !== 'number') continue;
-        const stored = await ctx.jet.jsm.streams.getMessage(UNITS_STREAM, { seq: adv.stream_seq });
-        if (!stored) continue;
-        await onExhausted(stored.json<UnitMessage>(), adv.deliveries ?? 0);
-        await ctx.jet.jsm.streams.deleteMessage(UNITS_STREAM, adv.stream_seq).catch(() => undefined);
+        if (typeof adv.stream_seq === 'number') {
+          const stored = await ctx.jet.jsm.streams.getMessage(UNITS_STREAM, { seq: adv.stream_seq }).catch(() => null);
+          if (stored) {
+            await onExhausted(stored.json<UnitMessage>(), adv.deliveries ?? 0);
+            await ctx.jet.jsm.streams.deleteMessage(UNITS_STREAM, adv.stream_seq).catch(() => undefined);
+          }
+        }
+        m.ack();
       } catch (e) {
-        ctx.logger.error({ err: (e as Error).message }, 'cannot handle a max-deliveries advisory');
+        // Not acked: JetStream delivers it again after the ack wait.
+        ctx.logger.error({ err: (e as Error).message }, 'cannot handle a max-deliveries advisory; it will be redelivered');
       }
     }
   })();
-  return sub;
+  return {
+    async stop() {
+      await messages.close().catch(() => undefined);
+      await loop;
+    },
+  };
 }

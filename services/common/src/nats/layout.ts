@@ -1,6 +1,7 @@
 /**
  * Idempotent creation of every JetStream resource the pipeline uses (docs/pipeline-protocol.md,
- * "JetStream layout"): the work-queue and dead-letter streams, the KV buckets, the object stores,
+ * "JetStream layout"): the work-queue, dead-letter and advisory streams (with the coordinators'
+ * advisory consumer), the KV buckets, the object stores,
  * and the per-model durable pull consumers. Creating something that exists is a no-op, so every
  * coordinator start (and every submit, for consumers) may call these.
  */
@@ -18,6 +19,9 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import {
+  ADVISORIES_CONSUMER,
+  ADVISORIES_STREAM,
+  MAX_DELIVERIES_ADVISORY,
   DEAD_STREAM,
   DEAD_SUBJECT_PREFIX,
   KV_CELLS,
@@ -58,6 +62,8 @@ export interface JetStreamHandles {
 export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 /** A worker must call `working()` at least every 15 s; 60 s gives it four chances. */
 export const UNIT_ACK_WAIT_MS = 60_000;
+/** Age after which an unhandled MAX_DELIVERIES advisory is dropped from {@link ADVISORIES_STREAM}. */
+export const ADVISORY_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 /** Deliveries of a unit message (infrastructure retries) before JetStream gives up on it. */
 export const UNIT_MAX_DELIVER = 10;
 /** Unacknowledged units one model's consumer may have out, over all workers. */
@@ -85,6 +91,20 @@ export async function ensureJetStream(nc: NatsConnection, options: JetStreamLayo
     storage,
     num_replicas,
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+  });
+  await addOrUpdateStream(jsm, {
+    name: ADVISORIES_STREAM,
+    subjects: [MAX_DELIVERIES_ADVISORY],
+    // An advisory is acked once handled; one nobody handles within a week is of no use any more.
+    retention: RetentionPolicy.Workqueue,
+    storage,
+    num_replicas,
+    max_age: nanos(ADVISORY_MAX_AGE_MS),
+  });
+  await jsm.consumers.add(ADVISORIES_STREAM, {
+    durable_name: ADVISORIES_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(60_000),
   });
   const kvm = new Kvm(js);
   const bucket = (name: string, history: number, ttl?: number): Promise<KV> =>

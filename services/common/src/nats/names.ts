@@ -10,6 +10,14 @@ export const UNITS_SUBJECT_PREFIX = 'clue.units';
 /** Dead-letter stream: units that failed for good, with the reason. */
 export const DEAD_STREAM = 'CLUE_DEAD';
 export const DEAD_SUBJECT_PREFIX = 'clue.dead';
+/**
+ * JetStream's MAX_DELIVERIES advisories of the unit consumers, captured in a stream so that one
+ * published while no coordinator runs is still there when one starts (a live subscription loses it).
+ */
+export const ADVISORIES_STREAM = 'CLUE_ADVISORIES';
+export const MAX_DELIVERIES_ADVISORY = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${UNITS_STREAM}.*`;
+/** The coordinators' durable consumer of {@link ADVISORIES_STREAM} (one coordinator handles each advisory). */
+export const ADVISORIES_CONSUMER = 'coordinator-max-deliveries';
 
 /** KV buckets (all state lives in JetStream). */
 export const KV_RUNS = 'clue_runs';
