@@ -8,3 +8,5 @@ export const EXIT_USAGE = 2;
 export const EXIT_AUTH = 3;
 /** `clue gate`: the run violates the regression policy. */
 export const EXIT_GATE = 4;
+/** `clue submit`: the idempotency key already names a run with a different spec (the message names the run). */
+export const EXIT_CONFLICT = 5;
