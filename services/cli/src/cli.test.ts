@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
+import { startLocalCluster } from './local-cluster.js';
+import { EXIT_CONFLICT, EXIT_OK } from './exit-codes.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'clue-cli-'));
 const data = join(dir, 'data');
 
-function clue(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, CLUE_ICD10_TABLE: '' } });
+function clue(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, CLUE_ICD10_TABLE: '', ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -196,6 +198,34 @@ test('models lists both presets', () => {
   const bad = clue(['models', '--preset', 'clue-v9']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /clue-v3/);
+});
+
+test('submit: the same idempotency key with the same spec exits 0 with the same run id; with another spec it exits 5 naming the run', async () => {
+  const cluster = await startLocalCluster({ workers: 0, gpusPerWorker: 1, gpu: 'H100-80GB', timeScale: 2000, stateDir: join(dir, 'submit-state') });
+  try {
+    const s = cluster.security;
+    const env = { CLUE_COORDINATOR: cluster.coordinator, CLUE_TLS_CA: s.caFile, CLUE_TLS_SERVER_NAME: 'localhost', CLUE_TOKEN: s.tokens.operator };
+    const key = 'nightly-2026-12-01';
+    const args = ['submit', '--models', 'llama-3-8b-instruct', '--tasks', 'mednli', '--data', `mednli=${join(data, files['mednli']!)}`, '--idempotency-key', key];
+    const first = clue(args, undefined, env);
+    assert.equal(first.code, EXIT_OK, first.err);
+    const runId = first.out.trim();
+    assert.match(runId, /^r[0-9a-f]{12}$/);
+    const again = clue(args, undefined, env);
+    assert.equal(again.code, EXIT_OK, again.err);
+    assert.equal(again.out.trim(), runId);
+    assert.match(again.err, new RegExp(`run ${runId} already exists for this idempotency key with the same spec \\(not submitted again\\)`));
+    const changed = clue([...args, '--max-samples', '3'], undefined, env);
+    assert.equal(changed.code, EXIT_CONFLICT, changed.err);
+    assert.equal(changed.out, '', 'no run id on stdout for a refused submission');
+    assert.match(
+      changed.err,
+      new RegExp(`^clue: spec\\.idempotency_key: run ${runId} already exists for idempotency key '${key}' with a different spec \\(it differs in: max_samples\\); to start a new run, submit under a new idempotency key; to get run ${runId} back, resubmit the spec it was submitted with$`, 'm'),
+    );
+    assert.ok(!changed.err.includes(s.tokens.operator));
+  } finally {
+    await cluster.stop();
+  }
 });
 
 let server: Server | undefined;

@@ -8,5 +8,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_AUTH = 3;
 /** `clue gate`: the run violates the regression policy. */
 export const EXIT_GATE = 4;
+/** `clue submit`: the idempotency key already names a run with a different spec (the message names the run). */
+export const EXIT_CONFLICT = 5;
 /** Ctrl-C or SIGTERM stopped the command (`clue up`) before it finished: 128 + SIGINT, as shells report it. */
 export const EXIT_INTERRUPTED = 130;

@@ -8,17 +8,20 @@ export function defaultCoordinator(): string {
   return process.env['CLUE_COORDINATOR'] ?? '127.0.0.1:50051';
 }
 
-/** A gRPC failure the CLI reports: user errors exit 2, unreachable/internal exit 1. */
+/** A gRPC failure the CLI reports: user errors exit 2, refused credentials 3, key conflicts 5, unreachable/internal 1. */
 export class RpcError extends Error {
   readonly grpcCode: number;
   readonly userError: boolean;
   /** The credentials were refused or the coordinator's certificate is not trusted. */
   readonly authError: boolean;
+  /** ALREADY_EXISTS: the idempotency key already names a run with a different spec. */
+  readonly conflict: boolean;
   constructor(message: string, grpcCode: number, authError = false) {
     super(message);
     this.name = 'RpcError';
     this.grpcCode = grpcCode;
-    this.userError = [grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.ALREADY_EXISTS, grpc.status.FAILED_PRECONDITION].includes(grpcCode);
+    this.conflict = grpcCode === grpc.status.ALREADY_EXISTS;
+    this.userError = [grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.FAILED_PRECONDITION].includes(grpcCode);
     this.authError = authError || grpcCode === grpc.status.UNAUTHENTICATED || grpcCode === grpc.status.PERMISSION_DENIED;
   }
 }

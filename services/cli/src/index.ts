@@ -3,7 +3,7 @@
  * under test/ drive — the local cluster of `clue up`, the coordinator client, spec submission and the
  * message shapes of runs and results.
  */
-export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
+export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFLICT } from './exit-codes.js';
 export { startLocalCluster, type LocalCluster, type LocalClusterChaos, type LocalClusterOptions } from './local-cluster.js';
 export { MEMBER_ENV } from './cluster-members.js';
 export { CoordinatorClient } from './grpc-client.js';

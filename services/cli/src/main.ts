@@ -18,7 +18,7 @@ import { registerSecrets } from './commands/secrets.js';
 import { registerSamples } from './commands/samples.js';
 import { registerReport } from './commands/report.js';
 import { RpcError } from './grpc-client.js';
-import { EXIT_AUTH, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_AUTH, EXIT_CONFLICT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from './exit-codes.js';
 import { LocalClusterError } from './local-cluster-error.js';
 
 /** `--input -` means stdin; yargs would take a lone "-" for a positional, so bind it to its flag. */
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   if (e instanceof RpcError) {
     process.stderr.write(`clue: ${e.message}\n`);
-    process.exit(e.authError ? EXIT_AUTH : e.userError ? EXIT_USAGE : EXIT_FAILURE);
+    process.exit(e.authError ? EXIT_AUTH : e.conflict ? EXIT_CONFLICT : e.userError ? EXIT_USAGE : EXIT_FAILURE);
   }
   if (e instanceof LocalClusterError) {
     process.stderr.write(`clue: ${e.message}\n`);

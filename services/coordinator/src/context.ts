@@ -19,6 +19,11 @@ export interface IdempotencyRecord {
   readonly idempotencyKey: string;
   readonly runId: string;
   readonly createdAt: string;
+  /**
+   * `specDigest` (spec.ts) of the spec the key was first submitted with. Absent in records written
+   * before keys were bound to one spec: the run's stored spec stands in for it (idempotency.ts).
+   */
+  readonly specDigest?: string;
 }
 
 /** Shared dependencies. */

@@ -14,6 +14,8 @@ export type CoordinatorErrorCode =
   | 'NOT_FOUND'
   /** The call is valid but the state does not allow it (e.g. a results object not written yet, an unregistered worker). */
   | 'FAILED_PRECONDITION'
+  /** The idempotency key already names a run with a different spec (submit.ts, idempotency.ts). */
+  | 'ALREADY_EXISTS'
   /** A compare-and-set kept losing against concurrent writers. */
   | 'ABORTED'
   /** JetStream is not reachable (the caller should retry). */
@@ -50,6 +52,7 @@ const CODE_TO_STATUS: Readonly<Record<CoordinatorErrorCode, GrpcStatus>> = {
   INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
   NOT_FOUND: GrpcStatus.NOT_FOUND,
   FAILED_PRECONDITION: GrpcStatus.FAILED_PRECONDITION,
+  ALREADY_EXISTS: GrpcStatus.ALREADY_EXISTS,
   ABORTED: GrpcStatus.ABORTED,
   UNAVAILABLE: GrpcStatus.UNAVAILABLE,
   SHUTTING_DOWN: GrpcStatus.UNAVAILABLE,

@@ -17,7 +17,7 @@ export {
   type FieldBound,
   type MessageBounds,
 } from './grpc/limits.js';
-export { validateSpec, runIdFor, derivedIdempotencyKey, DEFAULT_SAMPLING, type RunSpecMessage } from './spec.js';
+export { validateSpec, runIdFor, specDigest, canonicalSpec, DEFAULT_SAMPLING, type RunSpecMessage } from './spec.js';
 export { profileDataset, LONGHEALTH_PROMPTS_PER_QUESTION, type DatasetProfile } from './datasets.js';
 export { planCell, planRun, shardBounds, sampleCosts, type PlannedCell, type PlannedUnit, type PlanCellInput } from './planner.js';
 export {

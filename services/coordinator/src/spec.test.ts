@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { RunSpecRecord } from '@clue/common';
 import { CoordinatorError } from './errors.js';
-import { DEFAULT_SAMPLING, derivedIdempotencyKey, runIdFor, validateSpec, type RunSpecMessage } from './spec.js';
+import { DEFAULT_SAMPLING, specDigest, runIdFor, validateSpec, type RunSpecMessage } from './spec.js';
 import type { DatasetDescription } from './records.js';
 import { unitMessage } from './submit.js';
 
@@ -28,7 +30,7 @@ test('a valid spec resolves HF ids to catalog keys, normalises task ids and deri
   assert.deepEqual(s.models, ['llama-3-8b-instruct', 'llama-3-70b-instruct']);
   assert.deepEqual(s.tasks, ['mednli', 'meqsum']);
   assert.deepEqual(s.datasets, { mednli: SHA_MEDNLI, meqsum: SHA_MEQSUM });
-  assert.equal(s.idempotencyKey, derivedIdempotencyKey(s));
+  assert.equal(s.idempotencyKey, specDigest(s));
   assert.equal((await validateSpec(good, lookup)).idempotencyKey, s.idempotencyKey);
   assert.notEqual((await validateSpec({ ...good, maxSamples: 5 }, lookup)).idempotencyKey, s.idempotencyKey);
   assert.equal((await validateSpec({ ...good, idempotencyKey: 'nightly-2026-11-25' }, lookup)).idempotencyKey, 'nightly-2026-11-25');
@@ -36,6 +38,22 @@ test('a valid spec resolves HF ids to catalog keys, normalises task ids and deri
   assert.deepEqual((await validateSpec({ ...good, sampling: null }, lookup)).sampling, DEFAULT_SAMPLING);
   const preset = await validateSpec({ ...good, models: [], preset: 'clue-v3' }, lookup);
   assert.equal(preset.models.length, 25);
+});
+
+test('the spec digest is sha256 of the canonical JSON of the normalised spec, without the key (pinned: derived keys and bound keys depend on it)', async () => {
+  const s = await validateSpec(good, lookup);
+  const json =
+    `{"name":"nightly","models":["llama-3-8b-instruct","llama-3-70b-instruct"],"tasks":["mednli","meqsum"],` +
+    `"datasets":{"mednli":"${SHA_MEDNLI}","meqsum":"${SHA_MEQSUM}"},"sampling":{"temperature":0,"topP":1,"maxTokens":0,"seed":7},"maxSamples":0}`;
+  assert.equal(specDigest(s), createHash('sha256').update(json).digest('hex'));
+  const keyed: RunSpecRecord = { ...s, idempotencyKey: 'nightly-2026-11-25' };
+  assert.equal(specDigest(keyed), specDigest(s));
+  assert.equal(specDigest({ ...s, datasets: { meqsum: SHA_MEQSUM, mednli: SHA_MEDNLI } }), specDigest(s));
+  const off = await validateSpec({ ...good, disableBertscore: true }, lookup);
+  assert.equal(specDigest(off), createHash('sha256').update(`${json.slice(0, -1)},"disableBertscore":true}`).digest('hex'));
+  for (const other of [{ ...good, maxSamples: 5 }, { ...good, name: 'other' }, { ...good, tasks: ['MeQSum', 'mednli'] }, { ...good, sampling: { temperature: 0, topP: 1, maxTokens: 0, seed: 8 } }]) {
+    assert.notEqual(specDigest(await validateSpec(other, lookup)), specDigest(s));
+  }
 });
 
 test('several problems are reported together, each naming its field', async () => {

@@ -4,7 +4,7 @@
  * max_samples. Lengths, counts and number ranges come from the bounds table (grpc/limits.ts) and are
  * checked first, so an oversized spec costs nothing further; otherwise every problem is reported
  * at once, each naming its field (`spec.models[1]: unknown model 'gpt-5'; did you mean: ...`). Also
- * derives the idempotency key and the run id.
+ * derives the spec's digest (its idempotency key when it has none) and the run id.
  */
 import { createHash } from 'node:crypto';
 import type { RunSpecRecord, SamplingSpec } from '@clue/common';
@@ -43,20 +43,33 @@ export function runIdFor(idempotencyKey: string): string {
   return `r${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 12)}`;
 }
 
-/** The idempotency key of a spec without one: sha256 of its canonical JSON (everything but the key). */
-export function derivedIdempotencyKey(spec: Omit<RunSpecRecord, 'idempotencyKey'>): string {
+/** Fields of the canonical spec, as {@link canonicalSpec} names them (in the RunSpec message: snake_case). */
+export type CanonicalSpecField = 'name' | 'models' | 'tasks' | 'datasets' | 'sampling' | 'maxSamples' | 'disableBertscore';
+
+/**
+ * What determines a run, in a canonical form: everything in the spec but the idempotency key, the
+ * datasets sorted by task. The order of models and tasks counts (it is the order of the results table).
+ */
+export function canonicalSpec(spec: Omit<RunSpecRecord, 'idempotencyKey'>): Partial<Record<CanonicalSpecField, unknown>> {
   const datasets = Object.fromEntries(Object.entries(spec.datasets).sort(([a], [b]) => a.localeCompare(b)));
-  const canonical = JSON.stringify({
+  return {
     name: spec.name,
     models: spec.models,
     tasks: spec.tasks,
     datasets,
     sampling: { temperature: spec.sampling.temperature, topP: spec.sampling.topP, maxTokens: spec.sampling.maxTokens, seed: spec.sampling.seed },
     maxSamples: spec.maxSamples,
-    // Only when set, so the keys of specs written before the field existed do not change.
+    // Only when set, so the digests of specs written before the field existed do not change.
     ...(spec.disableBertscore === true ? { disableBertscore: true } : {}),
-  });
-  return createHash('sha256').update(canonical).digest('hex');
+  };
+}
+
+/**
+ * sha256 (hex) of the {@link canonicalSpec} JSON. It is the idempotency key of a spec sent without one,
+ * and the `specDigest` an idempotency record keeps, so that a key means one spec (submit.ts).
+ */
+export function specDigest(spec: Omit<RunSpecRecord, 'idempotencyKey'>): string {
+  return createHash('sha256').update(JSON.stringify(canonicalSpec(spec))).digest('hex');
 }
 
 function message(e: unknown): string {
@@ -167,5 +180,5 @@ export async function validateSpec(msg: RunSpecMessage | null | undefined, looku
     throw new CoordinatorError('INVALID_ARGUMENT', issues.join('\n'), { field });
   }
   const spec = { name, models, tasks, datasets, sampling, maxSamples, ...(msg.disableBertscore === true ? { disableBertscore: true } : {}) };
-  return { ...spec, idempotencyKey: key !== '' ? key : derivedIdempotencyKey(spec) };
+  return { ...spec, idempotencyKey: key !== '' ? key : specDigest(spec) };
 }

@@ -6,8 +6,10 @@
  * 1. Validate the spec; the run id is derived from the idempotency key.
  * 2. Plan every cell from the registered datasets (deterministic).
  * 3. `create` clue_runs/<runId> in state `pending` with the whole plan. This is the idempotency point:
- *    if it exists, the existing run is returned with created=false.
- * 4. Record clue_idempotency/<sha256(key)> -> runId (informational lookup).
+ *    if it exists (before, or because a concurrent submission won the create), the existing run is
+ *    returned with created=false when it has the same spec, and the submission is refused with
+ *    ALREADY_EXISTS naming it when not (idempotency.ts: a key means one spec).
+ * 4. Record clue_idempotency/<sha256(key)> -> {runId, specDigest}.
  * 5. Publish the run ({@link RunSubmitter.publishRun}): create each missing UnitRecord (`queued`), ensure
  *    the model consumers, publish every queued unit with `Nats-Msg-Id` = unit id, then CAS the run
  *    `pending` -> `running`.
@@ -15,11 +17,11 @@
  * {@link RunSubmitter.recover} (called at start-up) by re-running step 5 for every pending/running run;
  * duplicates are dropped by msgID within the window and by the workers' DONE check after it.
  */
-import { createHash } from 'node:crypto';
 import { unitSubject, type UnitMessage } from '@clue/common';
 import { BERTSCORE_TASKS, getModel } from '@clue/tasks';
 import type { CoordinatorContext } from './context.js';
 import { validateSpec, runIdFor, type RunSpecMessage } from './spec.js';
+import { idempotencyKeyHash, idempotencyRecord, sameSpecRun } from './idempotency.js';
 import { planRun, type PlanCellInput } from './planner.js';
 import { ensureModelConsumer } from '@clue/common';
 import { mapLimit } from './concurrency.js';
@@ -68,8 +70,8 @@ export function plannedUnitRecords(runId: string, cell: CellPlanRecord, at: stri
 
 /** Submits runs and resumes interrupted submissions. */
 export class RunSubmitter {
-  /** Runs whose publishing is under way in this process (the reconcile tick leaves them alone). */
-  private readonly inFlight = new Set<string>();
+  /** Runs whose creation or publishing is under way in this process (the reconcile tick leaves them alone), by id. */
+  private readonly inFlight = new Map<string, StoredRunRecord>();
 
   constructor(private readonly ctx: CoordinatorContext) {}
 
@@ -79,15 +81,17 @@ export class RunSubmitter {
   }
 
   /**
-   * Validates, records and publishes a run; the same idempotency key returns the existing run.
-   * @throws CoordinatorError INVALID_ARGUMENT naming the bad spec field.
+   * Validates, records and publishes a run; the same idempotency key with the same spec returns the
+   * existing run.
+   * @throws CoordinatorError INVALID_ARGUMENT naming the bad spec field; ALREADY_EXISTS naming the run
+   *   when the key already names a run with a different spec.
    */
   async submit(msg: RunSpecMessage | null | undefined): Promise<SubmitResult> {
     const { ctx } = this;
     const spec = await validateSpec(msg, (sha) => ctx.datasets.describe(sha));
     const runId = runIdFor(spec.idempotencyKey);
     const existing = await ctx.runs.get(runId);
-    if (existing) return { run: existing.value, created: false };
+    if (existing) return { run: await sameSpecRun(ctx, existing.value, spec), created: false };
 
     const inputs: PlanCellInput[] = [];
     for (const model of spec.models) {
@@ -114,17 +118,18 @@ export class RunSubmitter {
       };
     }
     const run: StoredRunRecord = { id: runId, spec, state: 'pending', createdAt: nowIso(), cells };
-    if (this.inFlight.has(runId)) return { run, created: false };
+    const flying = this.inFlight.get(runId);
+    if (flying) return { run: await sameSpecRun(ctx, flying, spec), created: false };
     // Tracked from before the create, so the reconcile tick never publishes this run concurrently.
-    this.inFlight.add(runId);
+    this.inFlight.set(runId, run);
     try {
       if ((await ctx.runs.create(runId, run)) === null) {
         const raced = await ctx.runs.get(runId);
-        if (raced) return { run: raced.value, created: false };
+        // Lost the create to a concurrent submission of the key: its spec decides.
+        if (raced) return { run: await sameSpecRun(ctx, raced.value, spec), created: false };
       }
       ctx.metrics.runsSubmitted.inc();
-      const keyHash = createHash('sha256').update(spec.idempotencyKey).digest('hex');
-      await ctx.idempotency.create(keyHash, { idempotencyKey: spec.idempotencyKey, runId, createdAt: run.createdAt });
+      await ctx.idempotency.create(idempotencyKeyHash(spec.idempotencyKey), idempotencyRecord(spec, runId, run.createdAt));
       const units = planned.reduce((n, c) => n + c.units.length, 0);
       ctx.logger.info({ runId, cells: planned.length, units }, 'run created');
       return { run: await this.publish(run), created: true };
@@ -139,7 +144,7 @@ export class RunSubmitter {
    */
   async publishRun(run: StoredRunRecord): Promise<StoredRunRecord> {
     if (this.inFlight.has(run.id)) return run;
-    this.inFlight.add(run.id);
+    this.inFlight.set(run.id, run);
     try {
       return await this.publish(run);
     } finally {

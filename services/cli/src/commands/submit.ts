@@ -114,7 +114,7 @@ async function runSubmit(a: SubmitArgs): Promise<void> {
   try {
     const { runId, created } = await submitSpec(client, spec);
     process.stdout.write(`${runId}\n`);
-    info(created ? `submitted run ${runId}` : `run ${runId} already exists for this idempotency key (not submitted again)`);
+    info(created ? `submitted run ${runId}` : `run ${runId} already exists for this idempotency key with the same spec (not submitted again)`);
     if (a.watch) await watchRun(client, runId);
   } finally {
     client.close();
